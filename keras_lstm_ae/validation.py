@@ -1,0 +1,181 @@
+"""Input checks that run before any training, with messages that say what to change."""
+
+import numbers
+
+import numpy as np
+
+
+def check_positive_int(value, name):
+    """Returns `value` as an `int`, or raises if it is not a positive integer.
+
+    Args:
+        value: The value to check.
+        name: The argument's name, used in the error message.
+
+    Raises:
+        TypeError: If `value` is not an integer (booleans included).
+        ValueError: If `value` is not positive.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be a positive integer; got {value!r} "
+            f"of type {type(value).__name__}."
+        )
+    if value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer; got {value}.")
+    return int(value)
+
+
+def check_int_tuple(values, name, allow_empty=True):
+    """Returns `values` as a tuple of positive ints (a single int is accepted).
+
+    Args:
+        values: An int or a sequence of ints.
+        name: The argument's name, used in the error message.
+        allow_empty: Whether an empty sequence is valid.
+
+    Raises:
+        TypeError: If `values` is not an int or a sequence of ints.
+        ValueError: If an entry is not positive, or the sequence is empty
+            where that is not allowed.
+    """
+    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
+        values = (values,)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"`{name}` must be a tuple of positive integers; got {values!r}."
+        )
+    values = tuple(values)
+    if not values and not allow_empty:
+        raise ValueError(f"`{name}` must hold at least one layer size; got ().")
+    return tuple(check_positive_int(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def check_rate(value, name):
+    """Returns `value` as a float in [0, 1), or raises.
+
+    Raises:
+        TypeError: If `value` is not a real number.
+        ValueError: If `value` is outside [0, 1).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number in [0, 1); got {value!r}.")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"`{name}` must be in [0, 1); got {value}.")
+    return float(value)
+
+
+def check_choice(value, name, choices):
+    """Returns `value` if it is one of `choices`, or raises a `ValueError`."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {options}; got {value!r}.")
+    return value
+
+
+def as_float_array(x, name="x"):
+    """Converts numeric array-like data to a float32 NumPy array.
+
+    Raises:
+        TypeError: If `x` holds something other than numbers (strings, for
+            example from a CSV read without `dtype`), or is ragged.
+    """
+    if isinstance(x, np.ndarray):
+        array = x
+    else:
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # NumPy refuses ragged nested lists.
+            raise TypeError(
+                f"`{name}` is ragged (sequences of different lengths or feature "
+                "counts). Pad it first with `keras_lstm_ae.pad_sequences`."
+            ) from error
+    if array.dtype == object:
+        raise TypeError(
+            f"`{name}` holds Python objects, not numbers (ragged sequences, "
+            "or mixed types). Pad ragged sequences with "
+            "`keras_lstm_ae.pad_sequences`, and convert text columns to numbers."
+        )
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(
+            f"`{name}` must hold numbers; got dtype {array.dtype} "
+            "(text? convert it with `astype(float)` or `pandas.to_numeric`)."
+        )
+    if np.iscomplexobj(array):
+        raise TypeError(f"`{name}` must hold real numbers; got complex values.")
+    return array.astype("float32", copy=False)
+
+
+def check_sequences(x, name="x", features=None, timesteps=None):
+    """Validates a batch of sequences and returns it as float32.
+
+    NaN marks a step that is padding or missing, so it is allowed; infinities
+    are not.
+
+    Args:
+        x: Array-like of shape `(samples, timesteps, features)`.
+        name: The argument's name, used in error messages.
+        features: The number of features per step the model expects, or
+            `None` to accept any.
+        timesteps: The most steps a sequence may have, or `None` for any.
+            Shorter sequences are padded after with NaN to this length.
+
+    Returns:
+        A float32 array of shape `(samples, timesteps, features)`.
+
+    Raises:
+        TypeError: If `x` does not hold numbers.
+        ValueError: If `x` is not 3-D, is empty, holds infinities, has the
+            wrong number of features or more steps than `timesteps`.
+
+    Example:
+
+    >>> check_sequences(np.zeros((4, 10, 2)), features=2).shape
+    (4, 10, 2)
+    """
+    array = as_float_array(x, name)
+    if array.ndim != 3:
+        hint = ""
+        if array.ndim == 2:
+            hint = (
+                " For one feature per step, add an axis: `x[..., None]`;"
+                " for one sequence, add a batch axis: `x[None]`."
+            )
+        raise ValueError(
+            f"`{name}` must be 3-D (samples, timesteps, features); "
+            f"got shape {array.shape}.{hint}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"`{name}` is empty: it holds no sequences.")
+    if array.shape[1] == 0 or array.shape[2] == 0:
+        raise ValueError(
+            f"`{name}` has shape {array.shape}: sequences need at least one step "
+            "and one feature."
+        )
+    if features is not None and array.shape[2] != features:
+        raise ValueError(
+            f"`{name}` has {array.shape[2]} features per step; the model expects "
+            f"{features}."
+        )
+    if timesteps is not None and array.shape[1] > timesteps:
+        raise ValueError(
+            f"`{name}` has sequences of {array.shape[1]} steps; the model was "
+            f"built for at most {timesteps}. Build it with "
+            f"`timesteps={array.shape[1]}`, or cut the sequences (for example "
+            "with `keras_lstm_ae.pad_sequences(..., maxlen=..., truncating=...)`)."
+            " The encoder alone accepts any length."
+        )
+    infinite = np.isinf(array)
+    if infinite.any():
+        raise ValueError(
+            f"`{name}` holds {int(infinite.sum())} infinite value(s). Mark missing "
+            "steps with NaN instead, or clip the data."
+        )
+    if timesteps is not None and array.shape[1] < timesteps:
+        padding = np.full(
+            (array.shape[0], timesteps - array.shape[1], array.shape[2]),
+            np.nan,
+            dtype="float32",
+        )
+        array = np.concatenate([array, padding], axis=1)
+    return array
