@@ -1,0 +1,37 @@
+"""`NaNMasking`: NaN marks a step that is padding or missing."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="keras_lstm_ae")
+class NaNMasking(keras.layers.Layer):
+    """Masks the time steps that hold NaN, so that later layers skip them.
+
+    Like `keras.layers.Masking`, but the marker is NaN instead of a value
+    such as 0: with one-hot or standardised data, a real step can be all
+    zeros, and it must not be skipped. A step is masked when any of its
+    features is NaN; the layer outputs the inputs with NaN replaced by 0, so
+    no NaN reaches a weight or a gradient.
+
+    Example:
+
+    >>> x = np.array([[[1.0], [0.0], [np.nan]]], "float32")
+    >>> layer = NaNMasking()
+    >>> ops.convert_to_numpy(layer.compute_mask(x)).tolist()
+    [[True, True, False]]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.logical_not(ops.any(ops.isnan(inputs), axis=-1))
+
+    def call(self, inputs):
+        # Keras attaches `compute_mask`'s result to the outputs.
+        return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

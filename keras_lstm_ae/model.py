@@ -1,0 +1,475 @@
+"""`LSTMAutoencoder`: a sequence autoencoder with standalone encoder and decoder."""
+
+import contextlib
+import inspect
+
+import keras
+import numpy as np
+from keras import ops
+from keras.src.backend import set_keras_mask  # Not exported; stable since Keras 3.6.
+
+from keras_lstm_ae import layers as lae_layers
+from keras_lstm_ae import validation
+from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
+from keras_lstm_ae.saving import saved_suffix, write_atomically
+
+CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
+DECODERS = ("repeat", "reshape")
+
+
+class _BatchRealSteps:
+    """Holds the number of real steps of the batch whose loss was just computed."""
+
+    value = None
+
+
+class _RealStepWeightedMean(keras.metrics.Mean):
+    """The loss tracker: averages batch losses weighted by their real steps.
+
+    Each batch's loss is the mean over its real steps; weighting batches by
+    their number of real steps makes the epoch's loss (and `evaluate`) the
+    mean over all real steps, whatever the batch size.
+    """
+
+    def __init__(self, real_steps, name="loss"):
+        super().__init__(name=name)
+        self._real_steps = real_steps
+
+    def update_state(self, values, sample_weight=None):
+        if self._real_steps.value is not None:
+            sample_weight = self._real_steps.value
+        return super().update_state(values, sample_weight=sample_weight)
+
+
+def _mask_missing_steps(y, sample_weight):
+    """Replaces NaN targets by 0 and returns per-step weights that skip them.
+
+    Returns:
+        `(y, weights, real_steps)`: the cleaned targets, weights of shape
+        `(samples, timesteps)` that are 0 on missing steps (times any user
+        sample weights), and the number of real steps.
+    """
+    missing = ops.isnan(y)
+    present = ops.cast(ops.logical_not(ops.any(missing, axis=-1)), y.dtype)
+    y = ops.where(missing, ops.zeros_like(y), y)
+    weights = present
+    if sample_weight is not None:
+        sample_weight = ops.cast(sample_weight, y.dtype)
+        if len(sample_weight.shape) == 1:
+            sample_weight = ops.expand_dims(sample_weight, axis=-1)
+        weights = weights * sample_weight
+    return y, weights, ops.sum(present)
+
+
+def _is_array_like(data):
+    return isinstance(data, (np.ndarray, list)) or (
+        hasattr(data, "__array__") and not isinstance(data, keras.utils.PyDataset)
+    )
+
+
+def _rnn_layer(cell, units, *, return_sequences, activation, dropout,
+               recurrent_dropout, seed, name):
+    kwargs = {}
+    if seed is not None:
+        kwargs = {
+            "kernel_initializer": keras.initializers.GlorotUniform(seed=seed),
+            "recurrent_initializer": keras.initializers.Orthogonal(seed=seed),
+            "seed": seed,
+        }
+    return CELLS[cell](
+        units,
+        activation=activation,
+        return_sequences=return_sequences,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        name=name,
+        **kwargs,
+    )
+
+
+def _dense_layer(units, *, activation, seed, name):
+    initializer = keras.initializers.GlorotUniform(seed=seed) if seed is not None else "glorot_uniform"
+    return keras.layers.Dense(
+        units, activation=activation, kernel_initializer=initializer, name=name
+    )
+
+
+@keras.saving.register_keras_serializable(package="keras_lstm_ae")
+class LSTMAutoencoder(keras.Model):
+    """An LSTM sequence autoencoder with standalone encoder and decoder models.
+
+    `Input -> LSTM ... -> Dense(latent_dim) -> RepeatVector(timesteps) ->
+    LSTM ... -> TimeDistributed(Dense(features))`, built with the functional
+    API. `encoder` (many-to-one: a sequence to a fixed-length vector) and
+    `decoder` (one-to-many: a vector to a sequence) are `keras.Model`s that
+    share their weights with the autoencoder: training one trains the others.
+
+    Variable-length sequences: a step whose values are NaN is padding or
+    missing. The encoder skips it (so the encoding does not depend on the
+    padding, and a real all-zero step is not skipped), and the loss and
+    metrics count real steps only.
+
+    On the torch backend the recurrent layers run torch's fused kernels
+    (`keras_lstm_ae.layers`); elsewhere they are Keras's own.
+
+    Args:
+        timesteps: Length of the sequences the autoencoder reconstructs
+            (the longest sequence; shorter ones are NaN-padded).
+        features: Number of features per step.
+        latent_dim: Size of the encoding.
+        units: Sizes of the encoder's stacked recurrent layers. The latent is
+            a Dense projection of the last one. With `units=()`, the single
+            encoder layer itself has `latent_dim` units. Defaults to `(64,)`.
+        decoder_units: Sizes of the decoder's stacked recurrent layers.
+            Defaults to `None`: `units` reversed (`(latent_dim,)` when `units`
+            is empty).
+        cell: `"lstm"` (default) or `"gru"`.
+        activation: Activation of the recurrent layers. Defaults to `"tanh"`
+            (other activations take Keras's slower generic loop).
+        output_activation: Activation of the output layer, e.g. `"sigmoid"`
+            for one-hot data with binary cross-entropy. Defaults to `None`
+            (linear).
+        dropout: Dropout rate on the recurrent layers' inputs, in [0, 1).
+        recurrent_dropout: Dropout rate on the recurrent state, in [0, 1)
+            (it takes Keras's slower generic loop).
+        bidirectional: Whether the encoder's layers read both directions.
+            With `units=()`, each direction has `latent_dim // 2` units.
+        decoder: `"repeat"` (default) repeats the latent at every step;
+            `"reshape"` reshapes it into `(timesteps, latent_dim // timesteps)`.
+        seed: Integer seed for the initial weights, dropout and shuffling, or
+            `None`.
+        **kwargs: Passed to `keras.Model` (e.g. `name`).
+
+    Example:
+
+    >>> ae = LSTMAutoencoder(timesteps=10, features=8, latent_dim=20, seed=0)
+    >>> ae.compile(optimizer="adam", loss="mse")
+    >>> x = np.random.default_rng(0).random((6, 10, 8), dtype="float32")
+    >>> ae.encoder.predict(x, verbose=0).shape
+    (6, 20)
+    >>> ae.decoder.predict(np.zeros((6, 20)), verbose=0).shape
+    (6, 10, 8)
+    """
+
+    def __init__(
+        self,
+        timesteps,
+        features,
+        latent_dim,
+        *,
+        units=(64,),
+        decoder_units=None,
+        cell="lstm",
+        activation="tanh",
+        output_activation=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        bidirectional=False,
+        decoder="repeat",
+        seed=None,
+        **kwargs,
+    ):
+        timesteps = validation.check_positive_int(timesteps, "timesteps")
+        features = validation.check_positive_int(features, "features")
+        latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+        units = validation.check_int_tuple(units, "units")
+        if decoder_units is None:
+            decoder_units = tuple(reversed(units)) or (latent_dim,)
+        else:
+            decoder_units = validation.check_int_tuple(decoder_units, "decoder_units")
+        cell = validation.check_choice(cell, "cell", tuple(CELLS))
+        decoder = validation.check_choice(decoder, "decoder", DECODERS)
+        dropout = validation.check_rate(dropout, "dropout")
+        recurrent_dropout = validation.check_rate(recurrent_dropout, "recurrent_dropout")
+        activation_fn = _get_activation(activation, "activation")
+        output_activation_fn = _get_activation(output_activation, "output_activation")
+        if not isinstance(bidirectional, bool):
+            raise TypeError(f"`bidirectional` must be True or False; got {bidirectional!r}.")
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+                raise TypeError(f"`seed` must be an integer or None; got {seed!r}.")
+            seed = int(seed)
+        if decoder == "reshape" and latent_dim % timesteps:
+            raise ValueError(
+                f"`decoder='reshape'` reshapes the latent into (timesteps, "
+                f"latent_dim // timesteps), so `latent_dim` ({latent_dim}) must be "
+                f"a multiple of `timesteps` ({timesteps})."
+            )
+        if bidirectional and not units and latent_dim % 2:
+            raise ValueError(
+                "A bidirectional encoder with `units=()` splits `latent_dim` "
+                f"between its two directions, so it must be even; got {latent_dim}."
+            )
+
+        layer_options = {
+            "cell": cell,
+            "activation": activation_fn,
+            "dropout": dropout,
+            "recurrent_dropout": recurrent_dropout,
+        }
+        seeds = iter(range(seed, seed + 1000)) if seed is not None else None
+
+        def next_seed():
+            return None if seeds is None else next(seeds)
+
+        # === Encoder ===
+        encoder_inputs = keras.Input(shape=(None, features), name="encoder_input")
+        hidden = lae_layers.NaNMasking(name="nan_masking")(encoder_inputs)
+        encoder_sizes = units or (latent_dim // 2 if bidirectional else latent_dim,)
+        for index, size in enumerate(encoder_sizes):
+            rnn = _rnn_layer(
+                units=size,
+                return_sequences=index < len(encoder_sizes) - 1,
+                seed=next_seed(),
+                name=f"encoder_{cell}_{index + 1}",
+                **layer_options,
+            )
+            if bidirectional:
+                rnn = keras.layers.Bidirectional(rnn, name=f"encoder_bi{cell}_{index + 1}")
+            hidden = rnn(hidden)
+        if units:
+            hidden = _dense_layer(latent_dim, activation=None, seed=next_seed(), name="latent")(hidden)
+        encoder = keras.Model(encoder_inputs, hidden, name="encoder")
+
+        # === Decoder ===
+        decoder_inputs = keras.Input(shape=(latent_dim,), name="decoder_input")
+        if decoder == "repeat":
+            hidden = keras.layers.RepeatVector(timesteps, name="repeat")(decoder_inputs)
+        else:
+            hidden = keras.layers.Reshape(
+                (timesteps, latent_dim // timesteps), name="reshape"
+            )(decoder_inputs)
+        for index, size in enumerate(decoder_units):
+            hidden = _rnn_layer(
+                units=size,
+                return_sequences=True,
+                seed=next_seed(),
+                name=f"decoder_{cell}_{index + 1}",
+                **layer_options,
+            )(hidden)
+        outputs = lae_layers.TimeDistributed(
+            _dense_layer(features, activation=output_activation_fn, seed=next_seed(), name="output"),
+            name="reconstruction",
+        )(hidden)
+        decoder_model = keras.Model(decoder_inputs, outputs, name="decoder")
+
+        # === Functional Model ===
+        inputs = keras.Input(shape=(timesteps, features), name="sequences")
+        super().__init__(inputs=inputs, outputs=decoder_model(encoder(inputs)), **kwargs)
+
+        # === Config ===
+        self.encoder = encoder
+        self.decoder = decoder_model
+        self.timesteps = timesteps
+        self.features = features
+        self.latent_dim = latent_dim
+        self.units = units
+        self.decoder_units = decoder_units
+        self.cell = cell
+        self.activation = activation_fn
+        self.output_activation = output_activation_fn
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.bidirectional = bidirectional
+        self.decoder_kind = decoder
+        self.seed = seed
+        self._batch_real_steps = _BatchRealSteps()
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "timesteps": self.timesteps,
+            "features": self.features,
+            "latent_dim": self.latent_dim,
+            "units": list(self.units),
+            "decoder_units": list(self.decoder_units),
+            "cell": self.cell,
+            "activation": keras.activations.serialize(self.activation),
+            "output_activation": keras.activations.serialize(self.output_activation),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "bidirectional": self.bidirectional,
+            "decoder": self.decoder_kind,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("activation", "output_activation"):
+            config[key] = keras.activations.deserialize(config[key])
+        return cls(**config)
+
+    # --- Training on NaN-padded data ---
+
+    def _use_real_step_loss_tracker(self):
+        # Set without Keras's attribute tracking, which would list the
+        # tracker twice among the metrics (Keras sets its own untracked).
+        tracker = getattr(self, "_loss_tracker", None)
+        if tracker is not None and not isinstance(tracker, _RealStepWeightedMean):
+            object.__setattr__(
+                self, "_loss_tracker", _RealStepWeightedMean(self._batch_real_steps)
+            )
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss over real (non-NaN) steps only.
+
+        A target step with any NaN is padding or missing: its weight is 0,
+        and the loss is the mean over the batch's real steps (0 when there is
+        none, so a batch of empty sequences leaves the loss finite).
+        """
+        y = x if y is None else y
+        y, weights, real_steps = _mask_missing_steps(y, sample_weight)
+        # Keras divides by every step; scaling makes it a mean over real ones.
+        total_steps = ops.cast(ops.shape(weights)[0] * ops.shape(weights)[1], y.dtype)
+        weights = weights * (total_steps / ops.maximum(real_steps, 1.0))
+        self._batch_real_steps.value = real_steps
+        return super().compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=weights, training=training
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics over real (non-NaN) steps only."""
+        y = x if y is None else y
+        missing = ops.isnan(y)
+        y = ops.where(missing, ops.zeros_like(y), y)
+        # Keras applies a prediction's mask to every metric, weighted or not
+        # (`metrics=` ignore sample weights).
+        set_keras_mask(y_pred, ops.logical_not(ops.any(missing, axis=-1)))
+        return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    # --- Checked entry points ---
+
+    def _check(self, data, name):
+        if not _is_array_like(data):
+            return data  # Datasets and generators are read lazily.
+        return validation.check_sequences(
+            data, name=name, features=self.features, timesteps=self.timesteps
+        )
+
+    def _check_pair(self, x, y, x_name="x", y_name="y"):
+        x = self._check(x, x_name)
+        if y is None:
+            return x, (x if _is_array_like(x) else None)
+        y = self._check(y, y_name)
+        if _is_array_like(x) and _is_array_like(y) and len(x) != len(y):
+            raise ValueError(
+                f"`{x_name}` and `{y_name}` must hold the same number of sequences; "
+                f"got {len(x)} and {len(y)}."
+            )
+        return x, y
+
+    def _check_validation_data(self, validation_data):
+        if isinstance(validation_data, tuple):
+            if not 1 <= len(validation_data) <= 3:
+                raise ValueError(
+                    "`validation_data` must be `x_val`, `(x_val,)`, `(x_val, y_val)` "
+                    f"or `(x_val, y_val, sample_weight)`; got {len(validation_data)} items."
+                )
+            x_val, y_val = self._check_pair(
+                validation_data[0],
+                validation_data[1] if len(validation_data) > 1 else None,
+                "validation_data[0]",
+                "validation_data[1]",
+            )
+            return (x_val, y_val, *validation_data[2:])
+        if _is_array_like(validation_data):
+            x_val = self._check(validation_data, "validation_data")
+            return (x_val, x_val)
+        return validation_data
+
+    @contextlib.contextmanager
+    def _seeded_shuffling(self):
+        # Keras's torch data loader shuffles with torch's global generator:
+        # fork it, so that a seeded model shuffles the same way every run
+        # without changing the caller's random state.
+        if self.seed is None or keras.backend.backend() != "torch":
+            yield
+            return
+        import torch
+
+        step = int(self.optimizer.iterations.numpy()) if self.optimizer else 0
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed + step)
+            yield
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """Trains the autoencoder; `y` defaults to `x`.
+
+        Arguments are those of `keras.Model.fit`. Array inputs are checked
+        first (shape, features, length, numbers, no infinities), sequences
+        shorter than `timesteps` are NaN-padded, and training stops at the
+        first non-finite loss with the best weights restored
+        (`TerminateOnNaNKeepBest`, added unless a NaN callback is given).
+        """
+        arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs)
+        arguments = arguments.arguments
+        arguments.pop("self")
+        arguments.update(arguments.pop("kwargs", {}))
+        arguments["x"], arguments["y"] = self._check_pair(arguments.get("x"), arguments.get("y"))
+        if arguments.get("validation_data") is not None:
+            arguments["validation_data"] = self._check_validation_data(
+                arguments["validation_data"]
+            )
+        callbacks = list(arguments.get("callbacks") or [])
+        if not any(
+            isinstance(c, (TerminateOnNaNKeepBest, keras.callbacks.TerminateOnNaN))
+            for c in callbacks
+        ):
+            callbacks.append(TerminateOnNaNKeepBest())
+        arguments["callbacks"] = callbacks
+        self._use_real_step_loss_tracker()
+        with self._seeded_shuffling():
+            return super().fit(**arguments)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """Evaluates the reconstruction loss over real steps; `y` defaults to `x`."""
+        x, y = self._check_pair(x, y)
+        self._use_real_step_loss_tracker()
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        """Reconstructs sequences: `(samples, timesteps, features)`."""
+        return super().predict(self._check(x, "x"), *args, **kwargs)
+
+    # --- Saving ---
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves to a `.keras` file, atomically: a failed save loses nothing.
+
+        Raises:
+            FileExistsError: If the file exists and `overwrite=False`.
+        """
+        suffix = saved_suffix(filepath, (".keras",))
+        _refuse_overwrite(filepath, overwrite)
+        write_atomically(
+            filepath, lambda path: keras.Model.save(self, path, **kwargs), suffix
+        )
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Saves the weights to a `.weights.h5` file, atomically."""
+        suffix = saved_suffix(filepath, (".weights.h5",))
+        _refuse_overwrite(filepath, overwrite)
+        write_atomically(
+            filepath, lambda path: keras.Model.save_weights(self, path, **kwargs), suffix
+        )
+
+
+def _refuse_overwrite(filepath, overwrite):
+    import os
+
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(
+            f"{os.fspath(filepath)!r} exists; pass `overwrite=True` to replace it."
+        )
+
+
+def _get_activation(identifier, name):
+    try:
+        return keras.activations.get(identifier)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"`{name}` must be an activation name such as 'tanh', 'relu', "
+            f"'sigmoid' or 'linear', or a callable; got {identifier!r}."
+        ) from error

@@ -1,0 +1,83 @@
+"""Saving that never leaves a half-written file, and loading with clear errors."""
+
+import os
+import tempfile
+import zipfile
+
+import keras
+
+
+def write_atomically(filepath, write, suffix):
+    """Calls `write(temporary_path)`, then moves the result onto `filepath`.
+
+    The temporary file lives in the same folder, so the final `os.replace` is
+    atomic: a save that is interrupted or fails leaves any earlier file at
+    `filepath` untouched, and no partial file behind.
+
+    Args:
+        filepath: Where the file must end up.
+        write: A function that writes the whole file to the path it is given.
+        suffix: The temporary file's suffix (Keras checks extensions).
+    """
+    filepath = os.fspath(filepath)
+    folder = os.path.dirname(os.path.abspath(filepath))
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{os.path.basename(filepath)}.", suffix=suffix, dir=folder
+    )
+    os.close(handle)
+    os.remove(temporary)  # Keras writes the file itself.
+    try:
+        write(temporary)
+        os.replace(temporary, filepath)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def saved_suffix(filepath, allowed):
+    """The extension of `filepath` among `allowed`, or a `ValueError`."""
+    name = os.fspath(filepath)
+    for suffix in allowed:
+        if name.endswith(suffix):
+            return suffix
+    raise ValueError(
+        f"`filepath` must end in {' or '.join(allowed)}; got {name!r}."
+    )
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """Loads a model saved with `model.save(...)`, with errors that name the file.
+
+    `keras.saving.load_model` works too; this wrapper only turns a missing,
+    truncated or foreign file into an error that says which file and why.
+
+    Args:
+        filepath: Path to a `.keras` file.
+        custom_objects: Passed on to `keras.saving.load_model`.
+        compile: Whether to compile the model as it was saved.
+
+    Returns:
+        The model, for example an `LSTMAutoencoder` with its `encoder` and
+        `decoder`.
+
+    Raises:
+        FileNotFoundError: If there is no file at `filepath`.
+        ValueError: If the file is not a complete Keras model archive.
+    """
+    path = os.fspath(filepath)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No model file at {path!r}.")
+    if path.endswith(".keras") and not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path!r} is not a Keras model archive: it is truncated or another "
+            "kind of file. Save models with `model.save('name.keras')`."
+        )
+    try:
+        return keras.saving.load_model(
+            path, custom_objects=custom_objects, compile=compile
+        )
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ValueError) as error:
+        raise ValueError(
+            f"Could not load a model from {path!r}: the file is truncated or not a "
+            f"Keras model saved by `model.save` ({type(error).__name__}: {error})."
+        ) from error
