@@ -1,0 +1,657 @@
+"""Specification of data preparation: padding, trimming, scaling, windows."""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from keras_lstm_ae.data import (
+    MinMaxScaler,
+    NotFittedError,
+    StandardScaler,
+    load_scaler,
+    pad_sequences,
+    sequence_lengths,
+    sliding_windows,
+    trim_sequences,
+)
+
+NAN = np.nan
+
+
+def ragged_2d():
+    """Three sequences with two features, one of them empty."""
+    return [
+        np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=np.float32),
+        np.zeros((0, 2), dtype=np.float32),
+        np.array([[7.0, 8.0]], dtype=np.float32),
+    ]
+
+
+def ragged_1d():
+    return [
+        np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32),
+        np.array([], dtype=np.float32),
+        np.array([5.0, 6.0], dtype=np.float32),
+    ]
+
+
+# --------------------------------------------------------------------------
+# pad_sequences
+# --------------------------------------------------------------------------
+
+
+def test_pad_post_equals_hand_built_array():
+    expected = np.array(
+        [
+            [[1, 2], [3, 4], [5, 6]],
+            [[NAN, NAN], [NAN, NAN], [NAN, NAN]],
+            [[7, 8], [NAN, NAN], [NAN, NAN]],
+        ],
+        dtype=np.float32,
+    )
+    padded = pad_sequences(ragged_2d())
+    assert padded.dtype == np.float32
+    np.testing.assert_array_equal(padded, expected)
+
+
+def test_pad_pre_puts_the_padding_first():
+    expected = np.array(
+        [[[1], [2], [3], [4]], [[NAN]] * 4, [[NAN], [NAN], [5], [6]]],
+        dtype=np.float32,
+    )
+    np.testing.assert_array_equal(pad_sequences(ragged_1d(), padding="pre"), expected)
+
+
+def test_pad_treats_1d_sequences_as_one_feature():
+    assert pad_sequences([[1, 2, 3], [4, 5]]).shape == (2, 3, 1)
+
+
+def test_pad_maxlen_longer_than_every_sequence_adds_padding():
+    padded = pad_sequences([[1.0, 2.0]], maxlen=4)
+    np.testing.assert_array_equal(padded[0, :, 0], [1.0, 2.0, NAN, NAN])
+
+
+def test_truncating_post_keeps_the_first_steps():
+    padded = pad_sequences([[1, 2, 3, 4, 5], [6]], maxlen=3, truncating="post")
+    np.testing.assert_array_equal(padded[0, :, 0], [1, 2, 3])
+
+
+def test_truncating_pre_keeps_the_last_steps():
+    padded = pad_sequences([[1, 2, 3, 4, 5], [6]], maxlen=3, truncating="pre")
+    np.testing.assert_array_equal(padded[0, :, 0], [3, 4, 5])
+
+
+def test_truncating_pre_with_padding_pre_keeps_short_sequences_at_the_end():
+    padded = pad_sequences(
+        [[1, 2, 3, 4, 5], [6]], maxlen=3, padding="pre", truncating="pre"
+    )
+    np.testing.assert_array_equal(padded[:, :, 0], [[3, 4, 5], [NAN, NAN, 6]])
+
+
+def test_truncating_error_names_the_sequence_and_its_length():
+    with pytest.raises(ValueError, match=r"`sequences\[1\]` has 5 steps.*maxlen=3"):
+        pad_sequences([[1], [1, 2, 3, 4, 5]], maxlen=3, truncating="error")
+
+
+def test_truncating_error_accepts_sequences_that_fit():
+    padded = pad_sequences([[1, 2, 3]], maxlen=3, truncating="error")
+    assert padded.shape == (1, 3, 1)
+
+
+def test_pad_accepts_pandas_dataframes_and_series():
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    padded = pad_sequences([frame, frame.iloc[:1]])
+    np.testing.assert_array_equal(padded, [[[1, 3], [2, 4]], [[1, 3], [NAN, NAN]]])
+    series = pad_sequences([pd.Series([1.0, 2.0]), pd.Series([3.0])])
+    np.testing.assert_array_equal(series[:, :, 0], [[1, 2], [3, NAN]])
+
+
+def test_pad_turns_pandas_na_into_nan():
+    frame = pd.DataFrame({"a": pd.array([1, None], dtype="Int64")})
+    np.testing.assert_array_equal(pad_sequences([frame])[0, :, 0], [1.0, NAN])
+
+
+def test_pad_keeps_nan_inside_a_sequence():
+    padded = pad_sequences([[1.0, NAN, 3.0]])
+    np.testing.assert_array_equal(padded[0, :, 0], [1.0, NAN, 3.0])
+
+
+def test_pad_does_not_modify_the_callers_arrays():
+    sequences = ragged_2d()
+    padded = pad_sequences(sequences)
+    padded[0, 0, 0] = 100.0
+    np.testing.assert_array_equal(sequences[0], ragged_2d()[0])
+
+
+def test_pad_with_float64_dtype_keeps_precision():
+    value = 0.1  # Not exactly representable in float32.
+    padded = pad_sequences([[value]], dtype="float64")
+    assert padded.dtype == np.float64
+    assert padded[0, 0, 0] == value
+
+
+def test_pad_empty_list_is_rejected():
+    with pytest.raises(ValueError, match="`sequences` is empty"):
+        pad_sequences([])
+
+
+def test_pad_mixed_feature_counts_name_the_index_and_both_counts():
+    with pytest.raises(
+        ValueError, match=r"`sequences\[2\]` has 3 feature.*`sequences\[0\]` has 2"
+    ):
+        pad_sequences([np.zeros((2, 2)), np.zeros((1, 2)), np.zeros((4, 3))])
+
+
+def test_pad_empty_list_sequence_fits_any_feature_count():
+    padded = pad_sequences([[], np.ones((2, 3))])
+    assert padded.shape == (2, 2, 3)
+    assert np.isnan(padded[0]).all()
+
+
+def test_pad_rejects_text():
+    with pytest.raises(TypeError, match=r"`sequences\[1\]`.*numbers"):
+        pad_sequences([[1.0, 2.0], ["a", "b"]])
+
+
+def test_pad_rejects_a_text_column_of_a_dataframe():
+    frame = pd.DataFrame({"value": [1.0, 2.0], "label": ["a", "b"]})
+    with pytest.raises(TypeError, match=r"`sequences\[0\]` column 'label'"):
+        pad_sequences([frame])
+
+
+def test_pad_rejects_infinite_values():
+    with pytest.raises(ValueError, match=r"`sequences\[0\]` holds 1 infinite"):
+        pad_sequences([[1.0, np.inf]])
+
+
+def test_pad_rejects_3d_sequences():
+    with pytest.raises(ValueError, match=r"`sequences\[0\]` must be 1-D.*or 2-D"):
+        pad_sequences([np.zeros((2, 3, 4))])
+
+
+def test_pad_rejects_a_list_of_numbers():
+    with pytest.raises(ValueError, match=r"`sequences\[0\]` is a single number"):
+        pad_sequences(np.array([1.0, 2.0]))
+
+
+def test_pad_rejects_a_dataframe_instead_of_a_list():
+    with pytest.raises(TypeError, match="`sequences` must be a list"):
+        pad_sequences(pd.DataFrame({"a": [1.0]}))
+
+
+@pytest.mark.parametrize("argument", ["padding", "truncating"])
+def test_pad_rejects_unknown_padding_and_truncating(argument):
+    with pytest.raises(ValueError, match=f"`{argument}` must be one of"):
+        pad_sequences([[1.0]], **{argument: "middle"})
+
+
+@pytest.mark.parametrize("maxlen", [0, -3])
+def test_pad_rejects_non_positive_maxlen(maxlen):
+    with pytest.raises(ValueError, match="`maxlen` must be a positive integer"):
+        pad_sequences([[1.0]], maxlen=maxlen)
+
+
+def test_pad_rejects_integer_dtype():
+    with pytest.raises(ValueError, match="`dtype` must be a floating-point"):
+        pad_sequences([[1.0]], dtype="int32")
+
+
+# --------------------------------------------------------------------------
+# sequence_lengths and trim_sequences
+# --------------------------------------------------------------------------
+
+
+def test_sequence_lengths_count_to_the_last_real_step():
+    x = pad_sequences([[1.0, NAN, 3.0], [1.0, 2.0], []], maxlen=4)
+    np.testing.assert_array_equal(sequence_lengths(x), [3, 2, 0])
+
+
+def test_sequence_lengths_treat_a_step_with_any_nan_as_missing():
+    x = np.array([[[1.0, 2.0], [3.0, NAN]]])
+    np.testing.assert_array_equal(sequence_lengths(x), [1])
+
+
+def test_sequence_lengths_pre_count_from_the_first_real_step():
+    x = pad_sequences([[1.0, NAN, 3.0], [1.0], []], maxlen=4, padding="pre")
+    np.testing.assert_array_equal(sequence_lengths(x, padding="pre"), [3, 1, 0])
+
+
+def test_sequence_lengths_reject_2d_input():
+    with pytest.raises(ValueError, match="`x` must be a 3-D padded batch"):
+        sequence_lengths(np.zeros((3, 4)))
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_pad_then_trim_round_trip_is_exact_for_2d_sequences(padding):
+    sequences = ragged_2d()
+    trimmed = trim_sequences(pad_sequences(sequences, padding=padding), padding=padding)
+    assert len(trimmed) == len(sequences)
+    for original, restored in zip(sequences, trimmed, strict=True):
+        assert restored.dtype == np.float32
+        np.testing.assert_array_equal(restored, original)
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_pad_then_trim_with_squeeze_round_trip_is_exact_for_1d_sequences(padding):
+    sequences = ragged_1d()
+    padded = pad_sequences(sequences, padding=padding)
+    trimmed = trim_sequences(padded, padding=padding, squeeze=True)
+    for original, restored in zip(sequences, trimmed, strict=True):
+        assert restored.shape == original.shape
+        assert restored.dtype == np.float32
+        np.testing.assert_array_equal(restored, original)
+
+
+def test_trim_a_reconstruction_to_the_lengths_of_the_original():
+    x = pad_sequences([[1.0, 2.0, 3.0], [4.0]])
+    x_hat = np.arange(6, dtype=np.float32).reshape(2, 3, 1)  # No NaN anywhere.
+    trimmed = trim_sequences(x_hat, lengths=sequence_lengths(x))
+    np.testing.assert_array_equal(trimmed[0], [[0.0], [1.0], [2.0]])
+    np.testing.assert_array_equal(trimmed[1], [[3.0]])
+
+
+def test_trim_with_explicit_lengths_keeps_trailing_missing_steps():
+    sequences = [np.array([1.0, NAN], dtype=np.float32)]
+    padded = pad_sequences(sequences, maxlen=3)
+    trimmed = trim_sequences(padded, lengths=[2], squeeze=True)
+    np.testing.assert_array_equal(trimmed[0], sequences[0])
+
+
+def test_trim_returns_copies_not_views():
+    x = pad_sequences([[1.0, 2.0]])
+    trim_sequences(x)[0][0, 0] = 100.0
+    assert x[0, 0, 0] == 1.0
+
+
+def test_trim_rejects_lengths_of_the_wrong_count():
+    with pytest.raises(ValueError, match="`lengths` must hold one length per"):
+        trim_sequences(np.zeros((2, 3, 1)), lengths=[1])
+
+
+def test_trim_rejects_lengths_longer_than_the_batch():
+    with pytest.raises(ValueError, match=r"`lengths` must be between 0 and 3"):
+        trim_sequences(np.zeros((2, 3, 1)), lengths=[1, 4])
+
+
+def test_trim_rejects_squeeze_with_several_features():
+    with pytest.raises(ValueError, match="`squeeze=True` needs one feature"):
+        trim_sequences(np.zeros((2, 3, 2)), squeeze=True)
+
+
+ragged_lists = st.integers(1, 3).flatmap(
+    lambda features: st.lists(
+        hnp.arrays(
+            np.float32,
+            st.tuples(st.integers(0, 6), st.just(features)),
+            elements=st.floats(allow_infinity=False, width=32),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(sequences=ragged_lists, padding=st.sampled_from(["post", "pre"]))
+def test_pad_then_trim_round_trip_holds_for_any_ragged_list(sequences, padding):
+    padded = pad_sequences(sequences, padding=padding)
+    trimmed = trim_sequences(
+        padded, lengths=[len(s) for s in sequences], padding=padding
+    )
+    for original, restored in zip(sequences, trimmed, strict=True):
+        assert restored.dtype == np.float32
+        np.testing.assert_array_equal(restored, original)
+
+
+# --------------------------------------------------------------------------
+# Scalers
+# --------------------------------------------------------------------------
+
+
+def stacked_steps(sequences):
+    """The real steps of ragged sequences, one row each, as pandas sees them."""
+    return pd.DataFrame(np.concatenate(sequences).astype(np.float64))
+
+
+def scaling_data():
+    rng = np.random.default_rng(7)
+    return [
+        (rng.normal(size=(length, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -2.0]).astype(
+            np.float32
+        )
+        for length in (5, 9, 1, 0, 7)
+    ]
+
+
+def test_standard_scaler_matches_pandas_mean_and_population_std():
+    sequences = scaling_data()
+    scaler = StandardScaler().fit(sequences)
+    frame = stacked_steps(sequences)
+    np.testing.assert_allclose(scaler.mean_, frame.mean(), rtol=1e-12)
+    np.testing.assert_allclose(scaler.scale_, frame.std(ddof=0), rtol=1e-12)
+    assert scaler.n_features_in_ == 3
+
+
+def test_standard_scaler_statistics_ignore_nan_padding():
+    sequences = scaling_data()
+    from_list = StandardScaler().fit(sequences)
+    from_padded = StandardScaler().fit(pad_sequences(sequences, maxlen=12))
+    np.testing.assert_allclose(from_padded.mean_, from_list.mean_, rtol=1e-12)
+    np.testing.assert_allclose(from_padded.scale_, from_list.scale_, rtol=1e-12)
+
+
+def test_standard_scaler_skips_nan_values_like_pandas():
+    data = np.array([[1.0, NAN], [NAN, 2.0], [3.0, 6.0]])
+    scaler = StandardScaler().fit(data)
+    frame = pd.DataFrame(data)
+    np.testing.assert_allclose(scaler.mean_, frame.mean())
+    np.testing.assert_allclose(scaler.scale_, frame.std(ddof=0))
+
+
+def test_standard_scaler_output_has_zero_mean_and_unit_std():
+    padded = pad_sequences(scaling_data())
+    scaled = StandardScaler().fit_transform(padded)
+    np.testing.assert_allclose(np.nanmean(scaled, axis=(0, 1)), 0.0, atol=1e-6)
+    np.testing.assert_allclose(np.nanstd(scaled, axis=(0, 1)), 1.0, atol=1e-6)
+
+
+def test_standard_scaler_constant_feature_gets_scale_one():
+    data = np.array([[0.1, 1.0], [0.1, 2.0], [0.1, 3.0]])
+    scaler = StandardScaler().fit(data)
+    assert scaler.scale_[0] == 1.0
+    np.testing.assert_allclose(scaler.transform(data)[:, 0], 0.0, atol=1e-7)
+
+
+@pytest.mark.parametrize("scaler_class", [StandardScaler, MinMaxScaler])
+def test_transform_then_inverse_transform_round_trip(scaler_class):
+    padded = pad_sequences(scaling_data())
+    scaler = scaler_class().fit(padded)
+    restored = scaler.inverse_transform(scaler.transform(padded))
+    np.testing.assert_allclose(restored, padded, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("scaler_class", [StandardScaler, MinMaxScaler])
+def test_scaling_keeps_nan_as_nan(scaler_class):
+    padded = pad_sequences(scaling_data())
+    padded[0, 1, 2] = NAN
+    scaler = scaler_class().fit(padded)
+    scaled = scaler.transform(padded)
+    np.testing.assert_array_equal(np.isnan(scaled), np.isnan(padded))
+    np.testing.assert_array_equal(
+        np.isnan(scaler.inverse_transform(scaled)), np.isnan(padded)
+    )
+
+
+@pytest.mark.parametrize("scaler_class", [StandardScaler, MinMaxScaler])
+def test_scaling_a_list_returns_a_list_of_the_same_shapes(scaler_class):
+    sequences = ragged_1d()
+    scaled = scaler_class().fit_transform(sequences)
+    assert isinstance(scaled, list)
+    assert [s.shape for s in scaled] == [s.shape for s in sequences]
+    assert all(s.dtype == np.float32 for s in scaled)
+
+
+def test_scaling_a_list_equals_scaling_its_padded_batch():
+    sequences = scaling_data()
+    scaler = StandardScaler().fit(sequences)
+    from_list = scaler.transform(sequences)
+    from_batch = trim_sequences(
+        scaler.transform(pad_sequences(sequences)),
+        lengths=[len(s) for s in sequences],
+    )
+    for a, b in zip(from_list, from_batch, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_scaling_a_dataframe_returns_a_dataframe_with_its_labels():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, NAN, 6.0]}, index=[5, 6, 7])
+    scaled = MinMaxScaler().fit_transform(frame)
+    assert isinstance(scaled, pd.DataFrame)
+    assert list(scaled.columns) == ["a", "b"]
+    assert list(scaled.index) == [5, 6, 7]
+    np.testing.assert_array_equal(scaled["b"], [0.0, NAN, 1.0])
+
+
+def test_scaling_keeps_the_shape_of_a_2d_array():
+    data = np.arange(12.0).reshape(6, 2)
+    assert StandardScaler().fit_transform(data).shape == (6, 2)
+
+
+def test_scaling_rejects_a_1d_array_with_a_hint():
+    with pytest.raises(ValueError, match=r"`x` must be 2-D.*\[:, None\]"):
+        StandardScaler().fit(np.arange(5.0))
+
+
+def test_min_max_scaler_maps_non_nan_values_onto_the_feature_range():
+    padded = pad_sequences(scaling_data())
+    scaled = MinMaxScaler(feature_range=(-1, 2)).fit_transform(padded)
+    np.testing.assert_allclose(np.nanmin(scaled, axis=(0, 1)), -1.0, atol=1e-6)
+    np.testing.assert_allclose(np.nanmax(scaled, axis=(0, 1)), 2.0, atol=1e-6)
+
+
+def test_min_max_scaler_statistics_match_pandas():
+    sequences = scaling_data()
+    scaler = MinMaxScaler().fit(sequences)
+    frame = stacked_steps(sequences)
+    np.testing.assert_array_equal(scaler.data_min_, frame.min())
+    np.testing.assert_array_equal(scaler.data_max_, frame.max())
+    np.testing.assert_array_equal(scaler.data_range_, frame.max() - frame.min())
+
+
+def test_min_max_scaler_maps_a_constant_feature_to_the_range_minimum():
+    scaled = MinMaxScaler(feature_range=(2, 3)).fit_transform(np.full((4, 1), 7.0))
+    np.testing.assert_array_equal(scaled, 2.0)
+
+
+@pytest.mark.parametrize("feature_range", [(1, 0), (0, 0), (0,), "ab", (0, np.inf)])
+def test_min_max_scaler_rejects_a_bad_feature_range(feature_range):
+    with pytest.raises((ValueError, TypeError), match="`feature_range`"):
+        MinMaxScaler(feature_range=feature_range).fit(np.ones((2, 1)))
+
+
+@pytest.mark.parametrize("method", ["transform", "inverse_transform", "save"])
+def test_using_an_unfitted_scaler_raises_not_fitted_error_naming_fit(method, tmp_path):
+    argument = tmp_path / "s.json" if method == "save" else np.ones((2, 1))
+    with pytest.raises(NotFittedError, match="Call `fit`"):
+        getattr(StandardScaler(), method)(argument)
+
+
+def test_not_fitted_error_is_a_value_error_and_an_attribute_error():
+    assert issubclass(NotFittedError, ValueError)
+    assert issubclass(NotFittedError, AttributeError)
+
+
+@pytest.mark.parametrize("method", ["transform", "inverse_transform"])
+def test_feature_count_mismatch_names_both_counts(method):
+    scaler = MinMaxScaler().fit(np.ones((4, 2)))
+    with pytest.raises(ValueError, match=r"`x` has 3 feature.*fitted on 2"):
+        getattr(scaler, method)(np.ones((4, 3)))
+
+
+def test_fit_rejects_a_feature_that_is_nan_everywhere():
+    data = np.array([[1.0, NAN, 2.0], [3.0, NAN, 4.0]])
+    with pytest.raises(ValueError, match="no values for feature 1"):
+        StandardScaler().fit(data)
+
+
+def test_fit_rejects_infinite_values():
+    with pytest.raises(ValueError, match="`x` holds 1 infinite"):
+        MinMaxScaler().fit(np.array([[1.0], [np.inf]]))
+
+
+def test_refitting_replaces_the_statistics():
+    scaler = StandardScaler().fit(np.ones((3, 2)))
+    scaler.fit(np.array([[1.0], [3.0]]))
+    assert scaler.n_features_in_ == 1
+    np.testing.assert_array_equal(scaler.mean_, [2.0])
+
+
+@pytest.mark.parametrize(
+    "scaler", [StandardScaler(), MinMaxScaler(feature_range=(-2, 5))]
+)
+def test_get_config_is_json_and_from_config_rebuilds_an_identical_scaler(scaler):
+    padded = pad_sequences(scaling_data())
+    scaler.fit(padded)
+    config = json.loads(json.dumps(scaler.get_config()))
+    rebuilt = type(scaler).from_config(config)
+    assert rebuilt.get_config() == scaler.get_config()
+    np.testing.assert_array_equal(rebuilt.transform(padded), scaler.transform(padded))
+
+
+def test_get_config_of_an_unfitted_scaler_holds_only_arguments():
+    assert MinMaxScaler(feature_range=(-1, 1)).get_config() == {
+        "feature_range": [-1, 1]
+    }
+    assert not hasattr(MinMaxScaler.from_config({"feature_range": [0, 1]}), "scale_")
+
+
+def test_from_config_rejects_a_partial_fitted_state():
+    config = StandardScaler().fit(np.ones((2, 1))).get_config()
+    del config["scale_"]
+    with pytest.raises(ValueError, match="partial fitted state"):
+        StandardScaler.from_config(config)
+
+
+def test_from_config_rejects_unknown_arguments():
+    with pytest.raises(ValueError, match="unknown key"):
+        StandardScaler.from_config({"with_mean": True})
+
+
+@pytest.mark.parametrize(
+    "scaler", [StandardScaler(), MinMaxScaler(feature_range=(-2, 5))]
+)
+def test_save_then_load_gives_identical_transforms(scaler, tmp_path):
+    padded = pad_sequences(scaling_data())
+    scaler.fit(padded)
+    path = tmp_path / "scaler.json"
+    scaler.save(path)
+    loaded = type(scaler).load(path)
+    assert type(loaded) is type(scaler)
+    np.testing.assert_array_equal(loaded.transform(padded), scaler.transform(padded))
+    assert type(load_scaler(str(path))) is type(scaler)
+
+
+def test_save_leaves_no_temporary_file_behind(tmp_path):
+    StandardScaler().fit(np.ones((2, 1))).save(tmp_path / "scaler.json")
+    assert os.listdir(tmp_path) == ["scaler.json"]
+
+
+def test_save_replaces_an_existing_file(tmp_path):
+    path = tmp_path / "scaler.json"
+    StandardScaler().fit(np.ones((2, 1))).save(path)
+    StandardScaler().fit(np.ones((2, 3))).save(path)
+    assert StandardScaler.load(path).n_features_in_ == 3
+
+
+def test_load_rejects_a_truncated_file_naming_it(tmp_path):
+    path = tmp_path / "scaler.json"
+    StandardScaler().fit(np.ones((2, 1))).save(path)
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(ValueError, match=r"scaler\.json.*truncated"):
+        StandardScaler.load(path)
+
+
+def test_load_rejects_a_json_file_that_is_not_a_scaler(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ValueError, match=r"other\.json.*not a keras_lstm_ae scaler"):
+        MinMaxScaler.load(path)
+
+
+def test_load_rejects_a_binary_file(tmp_path):
+    path = tmp_path / "weights.bin"
+    path.write_bytes(bytes(range(256)))
+    with pytest.raises(ValueError, match=r"weights\.bin.*not a keras_lstm_ae scaler"):
+        load_scaler(path)
+
+
+def test_load_rejects_a_file_of_another_scaler_class(tmp_path):
+    path = tmp_path / "scaler.json"
+    StandardScaler().fit(np.ones((2, 1))).save(path)
+    with pytest.raises(ValueError, match="holds a StandardScaler, not a MinMaxScaler"):
+        MinMaxScaler.load(path)
+
+
+def test_load_rejects_a_damaged_fitted_state(tmp_path):
+    path = tmp_path / "scaler.json"
+    StandardScaler().fit(np.ones((2, 2))).save(path)
+    document = json.loads(path.read_text())
+    document["config"]["mean_"] = [0.0]
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match=r"scaler\.json.*damaged.*mean_"):
+        StandardScaler.load(path)
+
+
+def test_repr_shows_the_constructor_arguments():
+    assert repr(MinMaxScaler(feature_range=(-1, 1))) == (
+        "MinMaxScaler(feature_range=(-1, 1))"
+    )
+
+
+# --------------------------------------------------------------------------
+# sliding_windows
+# --------------------------------------------------------------------------
+
+
+def windows_by_loop(series, window, stride):
+    series = np.asarray(series, dtype=np.float32)
+    if series.ndim == 1:
+        series = series[:, None]
+    starts = range(0, len(series) - window + 1, stride)
+    return np.stack([series[s : s + window] for s in starts]), list(starts)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_sliding_windows_equal_a_hand_built_loop(stride):
+    series = np.arange(22, dtype=np.float64).reshape(11, 2)
+    expected, expected_starts = windows_by_loop(series, 4, stride)
+    windows, starts = sliding_windows(series, 4, stride=stride, return_starts=True)
+    assert windows.dtype == np.float32
+    np.testing.assert_array_equal(windows, expected)
+    assert starts.tolist() == expected_starts
+
+
+def test_sliding_windows_of_a_1d_series_have_one_feature():
+    windows = sliding_windows([0.0, 1.0, 2.0, 3.0], window=2)
+    np.testing.assert_array_equal(windows[:, :, 0], [[0, 1], [1, 2], [2, 3]])
+
+
+def test_sliding_windows_count_is_steps_minus_window_over_stride_plus_one():
+    assert sliding_windows(np.zeros(10), window=3, stride=4).shape == (2, 3, 1)
+
+
+def test_sliding_windows_are_a_writable_copy():
+    series = np.zeros(5, dtype=np.float32)
+    windows = sliding_windows(series, window=2)
+    windows[0, 0, 0] = 1.0
+    assert series[0] == 0.0
+
+
+def test_sliding_windows_accept_a_dataframe():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    np.testing.assert_array_equal(sliding_windows(frame, window=3)[0], frame.to_numpy())
+
+
+def test_sliding_windows_reject_a_window_longer_than_the_series():
+    with pytest.raises(ValueError, match=r"`window` \(6\) is longer than `series`"):
+        sliding_windows(np.zeros(5), window=6)
+
+
+@pytest.mark.parametrize("argument", ["window", "stride"])
+@pytest.mark.parametrize("value", [0, -1])
+def test_sliding_windows_reject_non_positive_window_and_stride(argument, value):
+    arguments = {"window": 2, "stride": 1, argument: value}
+    with pytest.raises(ValueError, match=f"`{argument}` must be a positive integer"):
+        sliding_windows(np.zeros(5), **arguments)
+
+
+def test_sliding_windows_reject_a_3d_batch():
+    with pytest.raises(ValueError, match="`series` must be 1-D"):
+        sliding_windows(np.zeros((2, 5, 1)), window=2)
