@@ -79,6 +79,21 @@ def _compact(inputs, mask):
     return torch.gather(inputs, 1, index)
 
 
+def _output_after(outputs, counts):
+    """The output after `counts` real steps (zeros after none), per sequence.
+
+    Args:
+        outputs: `(batch, time, units)` outputs of compacted sequences.
+        counts: `(batch,)` or `(batch, k)` numbers of real steps.
+    """
+    squeeze = counts.dim() == 1
+    counts = counts.view(counts.shape[0], -1)
+    index = (counts - 1).clamp(min=0).unsqueeze(-1).expand(-1, -1, outputs.shape[-1])
+    selected = torch.gather(outputs, 1, index)
+    selected = torch.where((counts > 0).unsqueeze(-1), selected, 0.0)
+    return selected.squeeze(1) if squeeze else selected
+
+
 def fused_rnn(
     cell,
     inputs,
@@ -128,17 +143,14 @@ def fused_rnn(
         inputs = _compact(inputs, mask)
     outputs, states = _run_kernel(cell, inputs, initial_states, params)
 
-    # Prepending a zero row makes index k the output after k real steps.
-    outputs = torch.cat([outputs.new_zeros(outputs[:, :1].shape), outputs], dim=1)
-    index = lengths.view(-1, 1, 1).expand(-1, 1, outputs.shape[-1])
-    last_output = torch.gather(outputs, 1, index).squeeze(1)
+    last_output = _output_after(outputs, lengths)
     has_steps = (lengths > 0).unsqueeze(1)
     states = [torch.where(has_steps, last_output, initial_states[0]), *states[1:]]
 
     if return_sequences:
-        counts = torch.cumsum(mask, dim=1)
-        index = counts.unsqueeze(-1).expand(-1, -1, outputs.shape[-1])
-        outputs = torch.gather(outputs, 1, index)
+        # Step t repeats the output after the real steps up to t (Keras's loop
+        # carries the previous output over a masked step).
+        outputs = _output_after(outputs, torch.cumsum(mask, dim=1))
         if zero_output_for_mask:
             outputs = outputs * mask.unsqueeze(-1).to(outputs.dtype)
     else:

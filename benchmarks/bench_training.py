@@ -1,0 +1,173 @@
+"""Training and encoding speed: keras_lstm_ae vs a hand-written PyTorch peer.
+
+Both run in this process, on the same data, batch size, optimizer (Adam) and
+thread count, with the same architecture and trainable parameter count:
+`LSTM(64) -> Dense(16) -> RepeatVector(100) -> LSTM(64) -> Dense(1)`.
+Rows: training on dense sequences, training on NaN-padded sequences of
+lengths 50..100, and `encoder.predict`. Each figure is the median of several
+interleaved runs, in sequences per second.
+
+Usage:
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_training.py [--repeats 5] [--stock]
+
+`--stock` adds Keras's own layers (`keras.layers.LSTM`, `TimeDistributed`)
+for reference; they are slow, so that row takes a few minutes.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras_lstm_ae  # noqa: E402  (sets the torch backend first)
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from peer import TorchLSTMAutoencoder, encode, train_epoch  # noqa: E402
+
+TIMESTEPS, FEATURES, UNITS, LATENT = 100, 1, 64, 16
+
+
+def make_data(samples, seed=0):
+    """Noisy sines (dense), and the same cut to lengths 50..100 (NaN after)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(TIMESTEPS)
+    phase = rng.uniform(0, 2 * np.pi, (samples, 1))
+    freq = rng.uniform(0.05, 0.2, (samples, 1))
+    dense = np.sin(freq * t + phase) + 0.1 * rng.standard_normal((samples, TIMESTEPS))
+    dense = dense[..., None].astype("float32")
+    lengths = rng.integers(50, TIMESTEPS + 1, samples)
+    padded = dense.copy()
+    padded[np.arange(TIMESTEPS)[None, :] >= lengths[:, None]] = np.nan
+    return dense, padded, lengths
+
+
+def keras_models(stock=False):
+    """`(autoencoder, encoder)`: the library's, or the same graph of stock layers."""
+    if not stock:
+        autoencoder = keras_lstm_ae.LSTMAutoencoder(
+            TIMESTEPS, FEATURES, LATENT, units=(UNITS,), seed=0
+        )
+        autoencoder.compile(optimizer="adam", loss="mse")
+        return autoencoder, autoencoder.encoder
+    inputs = keras.Input((TIMESTEPS, FEATURES))
+    hidden = keras_lstm_ae.layers.NaNMasking()(inputs)
+    hidden = keras.layers.LSTM(UNITS)(hidden)
+    latent = keras.layers.Dense(LATENT)(hidden)
+    hidden = keras.layers.RepeatVector(TIMESTEPS)(latent)
+    hidden = keras.layers.LSTM(UNITS, return_sequences=True)(hidden)
+    outputs = keras.layers.TimeDistributed(keras.layers.Dense(FEATURES))(hidden)
+    autoencoder = keras.Model(inputs, outputs)
+    autoencoder.compile(optimizer="adam", loss=stock_masked_mse)
+    return autoencoder, keras.Model(inputs, latent)
+
+
+def stock_masked_mse(y_true, y_pred):
+    """Mean squared error over non-NaN steps, for the stock-layer model."""
+    ops = keras.ops
+    missing = ops.isnan(y_true)
+    present = ops.cast(ops.logical_not(ops.any(missing, axis=-1)), "float32")
+    y_true = ops.where(missing, 0.0, y_true)
+    errors = ops.mean((y_pred - y_true) ** 2, axis=-1) * present
+    return ops.sum(errors) / ops.maximum(ops.sum(present), 1.0)
+
+
+def time_it(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def measure(candidates, peer_run, samples, repeats):
+    """Median sequences/s of each candidate and of the peer, runs interleaved."""
+    for function in [*candidates.values(), peer_run]:
+        function()  # Warm-up: builds, allocates, fills caches.
+    times = {name: [] for name in candidates}
+    peer_times = []
+    for _ in range(repeats):
+        for name, function in candidates.items():
+            times[name].append(time_it(function))
+        peer_times.append(time_it(peer_run))
+    rates = {name: samples / statistics.median(runs) for name, runs in times.items()}
+    return rates, samples / statistics.median(peer_times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2048)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--predict-batch-size", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--stock", action="store_true", help="add stock Keras layers")
+    args = parser.parse_args()
+
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    dense, padded, lengths = make_data(args.samples)
+
+    models = {"keras_lstm_ae": keras_models()}
+    if args.stock:
+        models["keras, stock layers"] = keras_models(stock=True)
+    peer = TorchLSTMAutoencoder(TIMESTEPS, FEATURES, UNITS, LATENT).to(device)
+    optimizer = torch.optim.Adam([p for p in peer.parameters() if p.requires_grad])
+    peer_params = sum(p.numel() for p in peer.parameters() if p.requires_grad)
+    print(
+        f"device={device} ({torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}) "
+        f"threads={torch.get_num_threads()} samples={args.samples} "
+        f"batch={args.batch_size} timesteps={TIMESTEPS} | trainable parameters: "
+        f"keras_lstm_ae {models['keras_lstm_ae'][0].count_params()}, peer {peer_params}"
+    )
+
+    x_dense = torch.from_numpy(dense).to(device)
+    x_zero = torch.from_numpy(np.nan_to_num(padded)).to(device)
+    lengths_t = torch.from_numpy(lengths).to(device)
+    mask_t = torch.arange(TIMESTEPS, device=device)[None, :] < lengths_t[:, None]
+
+    def fit(autoencoder, x):
+        return lambda: autoencoder.fit(
+            x, x, batch_size=args.batch_size, epochs=1, verbose=0, shuffle=True
+        )
+
+    def predict(encoder):
+        return lambda: encoder.predict(
+            padded, batch_size=args.predict_batch_size, verbose=0
+        )
+
+    rows = [
+        (
+            "train, dense",
+            {name: fit(ae, dense) for name, (ae, _) in models.items()},
+            lambda: train_epoch(peer, optimizer, x_dense, args.batch_size),
+        ),
+        (
+            "train, padded 50..100",
+            {name: fit(ae, padded) for name, (ae, _) in models.items()},
+            lambda: train_epoch(
+                peer, optimizer, x_zero, args.batch_size, lengths_t, mask_t
+            ),
+        ),
+        (
+            "encoder.predict",
+            {name: predict(encoder) for name, (_, encoder) in models.items()},
+            lambda: encode(peer, x_zero, args.predict_batch_size, lengths_t),
+        ),
+    ]
+    print(f"\n| {'row':<22} | {'model':<20} | {'seq/s':>8} | {'peer seq/s':>10} | ratio |")
+    print(f"|{'-' * 24}|{'-' * 22}|{'-' * 10}|{'-' * 12}|-------|")
+    for row, candidates, peer_run in rows:
+        rates, peer_rate = measure(candidates, peer_run, args.samples, args.repeats)
+        for name, rate in rates.items():
+            print(
+                f"| {row:<22} | {name:<20} | {rate:>8.0f} | {peer_rate:>10.0f} | "
+                f"{rate / peer_rate:>4.2f}x |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
