@@ -2,22 +2,62 @@
 
 Importing this package makes `torch` the Keras backend unless one was already
 chosen (a `KERAS_BACKEND` variable, or Keras imported earlier).
+
+Example:
+
+>>> import keras_lstm_ae as lae
+>>> x = lae.pad_sequences([[1.0, 2.0, 3.0], [4.0, 5.0]])
+>>> ae = lae.LSTMAutoencoder(timesteps=3, features=1, latent_dim=2)
+>>> ae.encoder.predict(x, verbose=0).shape
+(2, 2)
 """
 
 from keras_lstm_ae._backend import choose_default_backend
 
 choose_default_backend()
 
-from keras_lstm_ae import layers  # noqa: E402
+from keras_lstm_ae import datasets, layers, plotting  # noqa: E402
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest  # noqa: E402
+from keras_lstm_ae.data import (  # noqa: E402
+    MinMaxScaler,
+    NotFittedError,
+    StandardScaler,
+    load_scaler,
+    pad_sequences,
+    sequence_lengths,
+    sliding_windows,
+    trim_sequences,
+)
 from keras_lstm_ae.model import LSTMAutoencoder  # noqa: E402
+from keras_lstm_ae.plotting import (  # noqa: E402
+    plot_anomaly_scores,
+    plot_architecture,
+    plot_latent,
+    plot_loss,
+    plot_reconstructions,
+)
 from keras_lstm_ae.saving import load_model  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LSTMAutoencoder",
+    "MinMaxScaler",
+    "NotFittedError",
+    "StandardScaler",
     "TerminateOnNaNKeepBest",
+    "datasets",
     "layers",
     "load_model",
+    "load_scaler",
+    "pad_sequences",
+    "plot_anomaly_scores",
+    "plot_architecture",
+    "plot_latent",
+    "plot_loss",
+    "plot_reconstructions",
+    "plotting",
+    "sequence_lengths",
+    "sliding_windows",
+    "trim_sequences",
 ]

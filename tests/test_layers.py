@@ -1,0 +1,253 @@
+"""Fast recurrent layers: the same outputs and gradients as Keras's own."""
+
+import keras
+import numpy as np
+import pytest
+import torch
+
+import keras_lstm_ae as lae
+from keras_lstm_ae.layers import GRU, LSTM, NaNMasking, TimeDistributed
+from keras_lstm_ae.layers import _torch_kernels
+
+PAIRS = [(LSTM, keras.layers.LSTM), (GRU, keras.layers.GRU)]
+
+MASKS = {
+    "none": None,
+    "right padded": [[1] * 7, [1] * 4 + [0] * 3, [1] + [0] * 6, [1] * 6 + [0]],
+    "left padded": [[0] * 3 + [1] * 4, [1] * 7, [0] * 6 + [1], [0, 1, 1, 1, 1, 1, 1]],
+    "holes": [[1, 0, 1, 1, 0, 1, 1], [0, 1, 0, 1, 0, 1, 0], [1] * 7, [1, 1, 0, 0, 0, 0, 1]],
+    "fully masked": [[0] * 7, [1] * 5 + [0] * 2, [0] * 7, [1] * 7],
+}
+
+
+def inputs(seed=0):
+    return np.random.default_rng(seed).normal(size=(4, 7, 3)).astype("float32")
+
+
+def twin_layers(fast_class, stock_class, **kwargs):
+    """A fast and a stock layer holding the same weights."""
+    fast, stock = fast_class(5, **kwargs), stock_class(5, **kwargs)
+    fast.build((None, 7, 3))
+    stock.build((None, 7, 3))
+    stock.set_weights(fast.get_weights())
+    return fast, stock
+
+
+def outputs_and_gradients(layer, x, mask):
+    x = torch.tensor(x, requires_grad=True)
+    mask = None if mask is None else torch.tensor(mask, dtype=torch.bool)
+    out = layer(x, mask=mask)
+    out = out if isinstance(out, (list, tuple)) else [out]
+    total = sum((o * torch.linspace(-1, 1, o.shape[-1])).sum() for o in out)
+    weights = [w.value for w in layer.trainable_weights]
+    grads = torch.autograd.grad(total, [x, *weights])
+    return [o.detach().numpy() for o in out], [g.numpy() for g in grads]
+
+
+def assert_same(fast, stock, mask, x=None):
+    x = inputs() if x is None else x
+    fast_out, fast_grads = outputs_and_gradients(fast, x, mask)
+    stock_out, stock_grads = outputs_and_gradients(stock, x, mask)
+    for a, b in zip(fast_out, stock_out, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    for a, b in zip(fast_grads, stock_grads, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
+@pytest.mark.parametrize("mask_name", list(MASKS))
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_outputs_and_gradients_equal_stock_layer(
+    fast_class, stock_class, mask_name, return_sequences, go_backwards
+):
+    fast, stock = twin_layers(
+        fast_class, stock_class, return_sequences=return_sequences, go_backwards=go_backwards
+    )
+    assert fast.uses_fused_kernel(MASKS[mask_name])
+    assert_same(fast, stock, MASKS[mask_name])
+
+
+@pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
+@pytest.mark.parametrize("mask_name", ["none", "right padded", "holes"])
+def test_bidirectional_equals_stock(fast_class, stock_class, mask_name):
+    fast = keras.layers.Bidirectional(fast_class(5, return_sequences=True))
+    stock = keras.layers.Bidirectional(stock_class(5, return_sequences=True))
+    fast.build((None, 7, 3))
+    stock.build((None, 7, 3))
+    assert isinstance(fast.backward_layer, fast_class)
+    stock.set_weights(fast.get_weights())
+    assert_same(fast, stock, MASKS[mask_name])
+
+
+@pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
+def test_stacked_layers_with_padding_equal_stock(fast_class, stock_class):
+    def stacked(layer_class):
+        inputs_ = keras.Input((7, 3))
+        hidden = NaNMasking()(inputs_)
+        hidden = layer_class(6, return_sequences=True)(hidden)
+        hidden = layer_class(4)(hidden)
+        return keras.Model(inputs_, hidden)
+
+    fast, stock = stacked(fast_class), stacked(stock_class)
+    stock.set_weights(fast.get_weights())
+    x = inputs()
+    x[1, 4:] = np.nan
+    x[2, 2] = np.nan
+    x[3] = np.nan
+    assert_same(fast, stock, None, x=x)
+
+
+def test_input_dropout_takes_the_fused_kernel_and_drops_the_same_features():
+    fast, stock = twin_layers(LSTM, keras.layers.LSTM, dropout=0.5, seed=1)
+    assert fast.uses_fused_kernel()
+    # The same seed gives the same dropout mask, applied to every step.
+    out_fast = fast(inputs(), training=True)
+    out_stock = stock(inputs(), training=True)
+    np.testing.assert_allclose(out_fast.detach().numpy(), out_stock.detach().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"recurrent_dropout": 0.3},
+        {"activation": "relu"},
+        {"recurrent_activation": "hard_sigmoid"},
+        {"use_cudnn": False},
+        {"unroll": True},
+    ],
+    ids=lambda kwargs: next(iter(kwargs)),
+)
+@pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
+def test_fallback_to_the_stock_loop(fast_class, stock_class, kwargs, monkeypatch):
+    fast, stock = twin_layers(fast_class, stock_class, **kwargs)
+    assert not fast.uses_fused_kernel()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the fused kernel must not run")
+
+    monkeypatch.setattr(_torch_kernels, "fused_rnn", fail)
+    mask = None if kwargs.get("unroll") else MASKS["right padded"]
+    np.testing.assert_allclose(
+        fast(inputs(), mask=mask if mask is None else torch.tensor(mask, dtype=torch.bool)).detach().numpy(),
+        stock(inputs(), mask=mask if mask is None else torch.tensor(mask, dtype=torch.bool)).detach().numpy(),
+        atol=1e-6,
+    )
+
+
+def test_gru_without_reset_after_falls_back():
+    fast, stock = twin_layers(GRU, keras.layers.GRU, reset_after=False)
+    assert not fast.uses_fused_kernel()
+    assert_same(fast, stock, MASKS["right padded"])
+
+
+def test_masked_lstm_returning_states_falls_back_and_matches():
+    fast, stock = twin_layers(LSTM, keras.layers.LSTM, return_state=True)
+    assert fast.uses_fused_kernel(None)
+    assert not fast.uses_fused_kernel(MASKS["right padded"])
+    assert_same(fast, stock, MASKS["right padded"])
+    assert_same(fast, stock, None)
+
+
+def test_masked_gru_returning_states_stays_fused_and_matches():
+    fast, stock = twin_layers(GRU, keras.layers.GRU, return_state=True)
+    assert fast.uses_fused_kernel(MASKS["holes"])
+    assert_same(fast, stock, MASKS["holes"])
+
+
+def test_fused_kernel_runs_for_the_default_autoencoder(monkeypatch):
+    calls = []
+    original = _torch_kernels.fused_rnn
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_torch_kernels, "fused_rnn", counting)
+    model = lae.LSTMAutoencoder(timesteps=7, features=3, latent_dim=2, seed=0)
+    x = inputs()
+    x[0, 3:] = np.nan
+    model.predict(x, verbose=0)
+    assert calls == ["lstm", "lstm"]
+
+
+def test_config_equals_the_stock_layers_config():
+    fast, stock = LSTM(7, dropout=0.1, name="a"), keras.layers.LSTM(7, dropout=0.1, name="a")
+    assert fast.get_config() == stock.get_config()
+    fast_td = TimeDistributed(keras.layers.Dense(2))
+    stock_td = keras.layers.TimeDistributed(keras.layers.Dense(2))
+    assert fast_td.get_config().keys() == stock_td.get_config().keys()
+
+
+def test_time_distributed_equals_stock_and_folds_time():
+    fast = TimeDistributed(keras.layers.Dense(4))
+    stock = keras.layers.TimeDistributed(keras.layers.Dense(4))
+    fast.build((None, 7, 3))
+    stock.build((None, 7, 3))
+    stock.set_weights(fast.get_weights())
+    assert fast.folds_time_into_batch()
+    assert_same(fast, stock, None)
+    assert not TimeDistributed(keras.layers.BatchNormalization()).folds_time_into_batch()
+
+
+def stock_model():
+    inputs_ = keras.Input((7, 3))
+    hidden = NaNMasking()(inputs_)
+    hidden = keras.layers.LSTM(5, name="encoder")(hidden)
+    hidden = keras.layers.RepeatVector(7)(hidden)
+    hidden = keras.layers.GRU(5, return_sequences=True, name="decoder")(hidden)
+    outputs = keras.layers.TimeDistributed(keras.layers.Dense(3), name="output")(hidden)
+    return keras.Model(inputs_, outputs)
+
+
+def fast_model():
+    inputs_ = keras.Input((7, 3))
+    hidden = NaNMasking()(inputs_)
+    hidden = LSTM(5, name="encoder")(hidden)
+    hidden = keras.layers.RepeatVector(7)(hidden)
+    hidden = GRU(5, return_sequences=True, name="decoder")(hidden)
+    outputs = TimeDistributed(keras.layers.Dense(3), name="output")(hidden)
+    return keras.Model(inputs_, outputs)
+
+
+def test_stock_weights_load_into_fast_layers(tmp_path):
+    stock = stock_model()
+    stock.save_weights(tmp_path / "stock.weights.h5")
+    fast = fast_model()
+    fast.load_weights(tmp_path / "stock.weights.h5")
+    x = inputs()
+    x[1, 5:] = np.nan
+    np.testing.assert_allclose(fast.predict(x, verbose=0), stock.predict(x, verbose=0), atol=1e-6)
+
+
+def test_fast_model_reloads_and_its_weights_load_into_stock_layers(tmp_path):
+    fast = fast_model()
+    fast.save(tmp_path / "fast.keras")
+    reloaded = keras.saving.load_model(tmp_path / "fast.keras")
+    assert type(reloaded.get_layer("encoder")) is LSTM
+    fast.save_weights(tmp_path / "fast.weights.h5")
+    stock = stock_model()
+    stock.load_weights(tmp_path / "fast.weights.h5")
+    x = inputs()
+    np.testing.assert_allclose(stock.predict(x, verbose=0), fast.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), fast.predict(x, verbose=0), atol=1e-6)
+
+
+def test_nan_masking_marks_steps_with_any_nan():
+    x = np.array([[[1.0, 2.0], [np.nan, 0.0], [0.0, 0.0], [np.nan, np.nan]]], "float32")
+    layer = NaNMasking()
+    mask = keras.ops.convert_to_numpy(layer.compute_mask(x))
+    np.testing.assert_array_equal(mask, [[True, False, True, False]])
+    out = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_array_equal(out, np.nan_to_num(x))
+
+
+def test_params_match_torch_layouts():
+    layer = LSTM(3)
+    layer.build((None, 2, 4))
+    w_ih, w_hh, b_ih, b_hh = _torch_kernels.lstm_params(
+        layer.cell.kernel.value, layer.cell.recurrent_kernel.value, layer.cell.bias.value
+    )
+    assert w_ih.shape == (12, 4) and w_hh.shape == (12, 3)
+    torch.testing.assert_close(w_ih, layer.cell.kernel.value.T)
+    assert torch.count_nonzero(b_hh) == 0
