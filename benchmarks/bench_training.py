@@ -4,12 +4,12 @@ Both run in this process, on the same data, batch size, optimizer (Adam) and
 thread count, with the same architecture and trainable parameter count:
 `LSTM(64) -> Dense(16) -> RepeatVector(100) -> LSTM(64) -> Dense(1)`.
 Rows: training on dense sequences, training on NaN-padded sequences of
-lengths 50..100, and `encoder.predict`. Each figure is the median of several
-interleaved runs, in sequences per second.
+lengths 50..100, and `encoder.predict`. Rates are medians of several runs, in
+sequences per second; the ratio is the median of adjacent paired runs.
 
 Usage:
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_training.py [--repeats 5] [--stock]
+    OMP_NUM_THREADS=1 python benchmarks/bench_training.py [--repeats 15] [--stock]
 
 `--stock` adds Keras's own layers (`keras.layers.LSTM`, `TimeDistributed`)
 for reference; they are slow, so that row takes a few minutes.
@@ -84,7 +84,12 @@ def time_it(function):
 
 
 def measure(candidates, peer_run, samples, repeats):
-    """Median sequences/s of each candidate and of the peer, runs interleaved."""
+    """Sequences/s of each candidate and of the peer, and their paired ratio.
+
+    Runs alternate candidate, peer, candidate, peer...; the ratio is the
+    median over adjacent pairs, which cancels the slow drifts in speed of a
+    shared machine better than a ratio of separate medians.
+    """
     for function in [*candidates.values(), peer_run]:
         function()  # Warm-up: builds, allocates, fills caches.
     times = {name: [] for name in candidates}
@@ -93,16 +98,19 @@ def measure(candidates, peer_run, samples, repeats):
         for name, function in candidates.items():
             times[name].append(time_it(function))
         peer_times.append(time_it(peer_run))
-    rates = {name: samples / statistics.median(runs) for name, runs in times.items()}
-    return rates, samples / statistics.median(peer_times)
+    results = {}
+    for name, runs in times.items():
+        ratios = [peer / own for own, peer in zip(runs, peer_times, strict=True)]
+        results[name] = (samples / statistics.median(runs), statistics.median(ratios))
+    return results, samples / statistics.median(peer_times)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=2048)
+    parser.add_argument("--samples", type=int, default=1024)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--predict-batch-size", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--stock", action="store_true", help="add stock Keras layers")
     args = parser.parse_args()
 
@@ -160,11 +168,11 @@ def main():
     print(f"\n| {'row':<22} | {'model':<20} | {'seq/s':>8} | {'peer seq/s':>10} | ratio |")
     print(f"|{'-' * 24}|{'-' * 22}|{'-' * 10}|{'-' * 12}|-------|")
     for row, candidates, peer_run in rows:
-        rates, peer_rate = measure(candidates, peer_run, args.samples, args.repeats)
-        for name, rate in rates.items():
+        results, peer_rate = measure(candidates, peer_run, args.samples, args.repeats)
+        for name, (rate, ratio) in results.items():
             print(
                 f"| {row:<22} | {name:<20} | {rate:>8.0f} | {peer_rate:>10.0f} | "
-                f"{rate / peer_rate:>4.2f}x |",
+                f"{ratio:>4.2f}x |",
                 flush=True,
             )
 

@@ -11,6 +11,7 @@ from keras.src.backend import set_keras_mask  # Not exported; stable since Keras
 from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae import validation
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
+from keras_lstm_ae.chain import LayerChain
 from keras_lstm_ae.saving import saved_suffix, write_atomically
 
 CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
@@ -95,7 +96,7 @@ def _dense_layer(units, *, activation, seed, name):
 
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
-class LSTMAutoencoder(keras.Model):
+class LSTMAutoencoder(LayerChain):
     """An LSTM sequence autoencoder with standalone encoder and decoder models.
 
     `Input -> LSTM ... -> Dense(latent_dim) -> RepeatVector(timesteps) ->
@@ -229,7 +230,7 @@ class LSTMAutoencoder(keras.Model):
             hidden = rnn(hidden)
         if units:
             hidden = _dense_layer(latent_dim, activation=None, seed=next_seed(), name="latent")(hidden)
-        encoder = keras.Model(encoder_inputs, hidden, name="encoder")
+        encoder = LayerChain(encoder_inputs, hidden, name="encoder")
 
         # === Decoder ===
         decoder_inputs = keras.Input(shape=(latent_dim,), name="decoder_input")
@@ -251,7 +252,7 @@ class LSTMAutoencoder(keras.Model):
             _dense_layer(features, activation=output_activation_fn, seed=next_seed(), name="output"),
             name="reconstruction",
         )(hidden)
-        decoder_model = keras.Model(decoder_inputs, outputs, name="decoder")
+        decoder_model = LayerChain(decoder_inputs, outputs, name="decoder")
 
         # === Functional Model ===
         inputs = keras.Input(shape=(timesteps, features), name="sequences")

@@ -129,15 +129,19 @@ def fused_rnn(
         mask = None if mask is None else torch.flip(mask, dims=[1])
     inputs = inputs.to(params[0].dtype)
 
+    if mask is not None:
+        mask = mask.to(torch.bool)
+        lengths = mask.sum(dim=1)
+        if bool((lengths == mask.shape[1]).all()):
+            mask = None  # Nothing is masked: the dense path is exact.
+
     if mask is None:
         outputs, states = _run_kernel(cell, inputs, initial_states, params)
-        last_output = outputs[:, -1]
+        last_output = states[0]
         if not return_sequences:
             outputs = last_output.unsqueeze(1)
         return last_output, outputs, states
 
-    mask = mask.to(torch.bool)
-    lengths = mask.sum(dim=1)
     steps = torch.arange(mask.shape[1], device=mask.device)
     if not torch.equal(mask, steps < lengths.unsqueeze(1)):
         inputs = _compact(inputs, mask)

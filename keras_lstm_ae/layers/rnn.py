@@ -58,13 +58,31 @@ class _FusedRNNMixin:
         dropout_mask = self.cell.get_dropout_mask(sequences[:, 0, :])
         return sequences * keras.ops.expand_dims(dropout_mask, axis=1)
 
-    def inner_loop(self, sequences, initial_state, mask, training=False):
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        if not self.uses_fused_kernel(mask):
-            return super().inner_loop(
-                sequences, initial_state, mask=mask, training=training
-            )
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        # The common case goes straight to the kernel: `RNN.call`'s own
+        # bookkeeping (state casts, dropout-mask caches) costs as much as the
+        # kernel for short sequences.
+        if (
+            initial_state is None
+            and not self.stateful
+            and not self.return_state
+            and not (training and self.cell.dropout)
+            and not isinstance(mask, (list, tuple))
+            and self.uses_fused_kernel(mask)
+        ):
+            batch_size = keras.ops.shape(sequences)[0]
+            initial_state = [
+                keras.ops.zeros((batch_size, size), dtype=self.cell.variable_dtype)
+                for size in _state_sizes(self.cell)
+            ]
+            last_output, outputs, _ = self._fused_loop(sequences, initial_state, mask)
+            output = outputs if self.return_sequences else last_output
+            return keras.ops.cast(output, self.compute_dtype)
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
+    def _fused_loop(self, sequences, initial_state, mask):
         from keras_lstm_ae.layers import _torch_kernels
 
         cell = self.cell
@@ -74,11 +92,9 @@ class _FusedRNNMixin:
             _fast_path.tensor(cell.recurrent_kernel),
             _fast_path.tensor(cell.bias) if cell.use_bias else None,
         )
-        if not isinstance(initial_state, (list, tuple)):
-            initial_state = [initial_state]
         return _torch_kernels.fused_rnn(
             self._cell_kind,
-            self._input_dropout(sequences, training),
+            sequences,
             list(initial_state),
             mask,
             params,
@@ -86,6 +102,24 @@ class _FusedRNNMixin:
             go_backwards=self.go_backwards,
             zero_output_for_mask=self.zero_output_for_mask,
         )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if not self.uses_fused_kernel(mask):
+            return super().inner_loop(
+                sequences, initial_state, mask=mask, training=training
+            )
+        if not isinstance(initial_state, (list, tuple)):
+            initial_state = [initial_state]
+        return self._fused_loop(
+            self._input_dropout(sequences, training), initial_state, mask
+        )
+
+
+def _state_sizes(cell):
+    sizes = cell.state_size
+    return list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
 
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")

@@ -1,0 +1,104 @@
+"""`LayerChain`: a functional model of layers in a single line, called directly.
+
+Keras's `Layer.__call__` does a lot of bookkeeping on every call (argument
+binding, autocasting, masks, name scopes): about 0.15 ms a layer on the torch
+backend, which for a small recurrent autoencoder is as much as the arithmetic
+of a training step. When a functional model's layers form a single chain, its
+forward pass can call each layer's `call` directly, passing masks along as
+Keras does. `LayerChain` does that on the torch backend with float32 layers,
+and otherwise runs the ordinary functional graph.
+"""
+
+import keras
+
+
+def _linear_chain(model):
+    """The model's layers in order, or `None` if they do not form one chain."""
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if len(model.inputs) != 1 or len(model.outputs) != 1 or not layers:
+        return None
+    previous = model.inputs[0]
+    for layer in layers:
+        # One call on the previous output; a mask, when Keras passes one,
+        # is the only other argument.
+        node = next(
+            (
+                n
+                for n in layer._inbound_nodes
+                if n.operation is layer
+                and len(n.arguments.args) == 1
+                and n.arguments.args[0] is previous
+            ),
+            None,
+        )
+        if (
+            node is None
+            or set(node.arguments.kwargs) - {"mask", "training"}
+            or len(node.output_tensors) != 1
+        ):
+            return None
+        previous = node.output_tensors[0]
+    return layers if previous is model.outputs[0] else None
+
+
+def run_chain(layers, inputs, mask=None, training=None):
+    """Calls each layer's `call` in turn, passing masks on as Keras does.
+
+    Returns:
+        `(outputs, mask)`: the last layer's outputs and their mask.
+    """
+    x = inputs
+    for layer in layers:
+        if isinstance(layer, LayerChain) and layer._direct_chain is not None:
+            x, mask = run_chain(layer._direct_chain, x, mask, training)
+            continue
+        kwargs = {}
+        if mask is not None and layer._call_has_mask_arg:
+            kwargs["mask"] = mask
+        if layer._call_has_training_arg:
+            kwargs["training"] = training
+        outputs = layer.call(x, **kwargs)
+        mask = layer.compute_mask(x, mask) if layer.supports_masking else None
+        x = outputs
+    return x, mask
+
+
+@keras.saving.register_keras_serializable(package="keras_lstm_ae")
+class LayerChain(keras.Model):
+    """A functional model whose layers form one chain, with a faster forward pass.
+
+    Built like any functional model (`LayerChain(inputs, outputs)`); it saves,
+    loads and trains the same. On the torch backend, with float32 layers, its
+    forward pass calls each layer's `call` directly (see the module
+    docstring); elsewhere it runs Keras's functional graph.
+
+    Example:
+
+    >>> inputs = keras.Input((None, 3))
+    >>> outputs = keras.layers.Dense(2)(keras.layers.LSTM(4)(inputs))
+    >>> chain = LayerChain(inputs, outputs)
+    >>> len(chain.chained_layers)
+    2
+    """
+
+    def __init__(self, inputs, outputs, **kwargs):
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        chain = _linear_chain(self)
+        self._direct_chain = chain if chain is not None and self._direct_call_ok(chain) else None
+
+    @property
+    def chained_layers(self):
+        """The layers that the direct forward pass calls, or `None`."""
+        return self._direct_chain
+
+    @staticmethod
+    def _direct_call_ok(layers):
+        return keras.backend.backend() == "torch" and all(
+            layer.dtype_policy.name == "float32" for layer in layers
+        )
+
+    def call(self, inputs, training=None, mask=None):
+        if self._direct_chain is None:
+            return super().call(inputs, training=training, mask=mask)
+        outputs, _ = run_chain(self._direct_chain, inputs, mask, training)
+        return outputs
