@@ -333,6 +333,8 @@ class LSTMAutoencoder(LayerChain):
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics over real (non-NaN) steps only."""
         y = x if y is None else y
+        if self._compile_metrics is None:
+            return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
         missing = ops.isnan(y)
         y = ops.where(missing, ops.zeros_like(y), y)
         # Keras applies a prediction's mask to every metric, weighted or not

@@ -131,8 +131,7 @@ def fused_rnn(
 
     if mask is not None:
         mask = mask.to(torch.bool)
-        lengths = mask.sum(dim=1)
-        if bool((lengths == mask.shape[1]).all()):
+        if bool(mask.all()):
             mask = None  # Nothing is masked: the dense path is exact.
 
     if mask is None:
@@ -142,8 +141,9 @@ def fused_rnn(
             outputs = last_output.unsqueeze(1)
         return last_output, outputs, states
 
-    steps = torch.arange(mask.shape[1], device=mask.device)
-    if not torch.equal(mask, steps < lengths.unsqueeze(1)):
+    lengths = mask.sum(dim=1)
+    # Right padded means no real step after a padded one.
+    if bool((mask[:, 1:] & ~mask[:, :-1]).any()):
         inputs = _compact(inputs, mask)
     outputs, states = _run_kernel(cell, inputs, initial_states, params)
 

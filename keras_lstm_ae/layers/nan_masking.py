@@ -31,7 +31,13 @@ class NaNMasking(keras.layers.Layer):
 
     def call(self, inputs):
         # Keras attaches `compute_mask`'s result to the outputs.
-        return ops.where(ops.isnan(inputs), ops.zeros_like(inputs), inputs)
+        return ops.where(ops.isnan(inputs), 0.0, inputs)
+
+    def call_and_compute_mask(self, inputs):
+        """`(call(inputs), compute_mask(inputs))`, finding the NaN once."""
+        missing = ops.isnan(inputs)
+        outputs = ops.where(missing, 0.0, inputs)
+        return outputs, ops.logical_not(ops.any(missing, axis=-1))
 
     def compute_output_shape(self, input_shape):
         return input_shape
