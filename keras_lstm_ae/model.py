@@ -446,6 +446,11 @@ class LSTMAutoencoder(LayerChain):
         """
         suffix = saved_suffix(filepath, (".keras",))
         _refuse_overwrite(filepath, overwrite)
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and not optimizer.built:
+            # Otherwise the file holds an unbuilt optimizer, and loading it
+            # warns that its variables could not be restored.
+            optimizer.build(self.trainable_variables)
         write_atomically(
             filepath, lambda path: keras.Model.save(self, path, **kwargs), suffix
         )

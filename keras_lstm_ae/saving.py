@@ -76,7 +76,7 @@ def load_model(filepath, custom_objects=None, compile=True):
         return keras.saving.load_model(
             path, custom_objects=custom_objects, compile=compile
         )
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as error:
         raise ValueError(
             f"Could not load a model from {path!r}: the file is truncated or not a "
             f"Keras model saved by `model.save` ({type(error).__name__}: {error})."

@@ -73,6 +73,27 @@ def check_choice(value, name, choices):
     return value
 
 
+def _check_not_ragged(x, name):
+    """Raises a `TypeError` that says how a list of sequences is ragged."""
+    if not isinstance(x, (list, tuple)) or not x:
+        return
+    shapes = [np.shape(item) for item in x]
+    if len(set(shapes)) == 1:
+        return
+    features = [shape[-1] if len(shape) >= 2 else 1 for shape in shapes]
+    for index, count in enumerate(features):
+        if count != features[0]:
+            raise TypeError(
+                f"`{name}` mixes feature counts: `{name}[0]` has {features[0]} "
+                f"feature(s) per step, `{name}[{index}]` has {count}. Every "
+                "sequence needs the same features."
+            )
+    raise TypeError(
+        f"`{name}` is ragged: its sequences have different lengths. Pad them "
+        "first with `keras_lstm_ae.pad_sequences` (NaN after each sequence)."
+    )
+
+
 def as_float_array(x, name="x"):
     """Converts numeric array-like data to a float32 NumPy array.
 
@@ -83,13 +104,8 @@ def as_float_array(x, name="x"):
     if isinstance(x, np.ndarray):
         array = x
     else:
-        try:
-            array = np.asarray(x)
-        except ValueError as error:  # NumPy refuses ragged nested lists.
-            raise TypeError(
-                f"`{name}` is ragged (sequences of different lengths or feature "
-                "counts). Pad it first with `keras_lstm_ae.pad_sequences`."
-            ) from error
+        _check_not_ragged(x, name)
+        array = np.asarray(x)
     if array.dtype == object:
         raise TypeError(
             f"`{name}` holds Python objects, not numbers (ragged sequences, "
