@@ -24,11 +24,12 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras_lstm_ae  # noqa: E402  (sets the torch backend first)
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from peer import TorchLSTMAutoencoder, encode, train_epoch  # noqa: E402
+import keras
+import numpy as np
+import torch
+from peer import TorchLSTMAutoencoder, encode, train_epoch
+
+import keras_lstm_ae
 
 TIMESTEPS, FEATURES, UNITS, LATENT = 100, 1, 64, 16
 
@@ -165,7 +166,9 @@ def main():
             lambda: encode(peer, x_zero, args.predict_batch_size, lengths_t),
         ),
     ]
-    print(f"\n| {'row':<22} | {'model':<20} | {'seq/s':>8} | {'peer seq/s':>10} | ratio |")
+    print(
+        f"\n| {'row':<22} | {'model':<20} | {'seq/s':>8} | {'peer seq/s':>10} | ratio |"
+    )
     print(f"|{'-' * 24}|{'-' * 22}|{'-' * 10}|{'-' * 12}|-------|")
     for row, candidates, peer_run in rows:
         results, peer_rate = measure(candidates, peer_run, args.samples, args.repeats)

@@ -16,9 +16,9 @@ from keras_lstm_ae._backend import choose_default_backend
 
 choose_default_backend()
 
-from keras_lstm_ae import datasets, layers, plotting  # noqa: E402
-from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest  # noqa: E402
-from keras_lstm_ae.data import (  # noqa: E402
+from keras_lstm_ae import datasets, layers, plotting
+from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
+from keras_lstm_ae.data import (
     MinMaxScaler,
     NotFittedError,
     StandardScaler,
@@ -28,15 +28,15 @@ from keras_lstm_ae.data import (  # noqa: E402
     sliding_windows,
     trim_sequences,
 )
-from keras_lstm_ae.model import LSTMAutoencoder  # noqa: E402
-from keras_lstm_ae.plotting import (  # noqa: E402
+from keras_lstm_ae.model import LSTMAutoencoder
+from keras_lstm_ae.plotting import (
     plot_anomaly_scores,
     plot_architecture,
     plot_latent,
     plot_loss,
     plot_reconstructions,
 )
-from keras_lstm_ae.saving import load_model  # noqa: E402
+from keras_lstm_ae.saving import load_model
 
 __version__ = "0.1.0"
 

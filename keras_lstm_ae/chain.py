@@ -15,7 +15,11 @@ import numpy as np
 
 def _linear_chain(model):
     """The model's layers in order, or `None` if they do not form one chain."""
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    layers = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
     if len(model.inputs) != 1 or len(model.outputs) != 1 or not layers:
         return None
     previous = model.inputs[0]
@@ -88,7 +92,9 @@ class LayerChain(keras.Model):
     def __init__(self, inputs, outputs, **kwargs):
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         chain = _linear_chain(self)
-        self._direct_chain = chain if chain is not None and self._direct_call_ok(chain) else None
+        self._direct_chain = (
+            chain if chain is not None and self._direct_call_ok(chain) else None
+        )
 
     @property
     def chained_layers(self):
@@ -122,7 +128,11 @@ class LayerChain(keras.Model):
             and not callbacks
         ):
             return super().predict(
-                x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks
+                x,
+                batch_size=batch_size,
+                verbose=verbose,
+                steps=steps,
+                callbacks=callbacks,
             )
         import torch
 
@@ -133,7 +143,9 @@ class LayerChain(keras.Model):
         with torch.no_grad():
             for number, start in enumerate(starts, start=1):
                 batch = keras.ops.convert_to_tensor(x[start : start + batch_size])
-                outputs.append(keras.ops.convert_to_numpy(self.call(batch, training=False)))
+                outputs.append(
+                    keras.ops.convert_to_numpy(self.call(batch, training=False))
+                )
                 progress.update(number)
         if not outputs:
             raise ValueError("`x` is empty: there is nothing to predict.")

@@ -68,8 +68,9 @@ def _is_array_like(data):
     )
 
 
-def _rnn_layer(cell, units, *, return_sequences, activation, dropout,
-               recurrent_dropout, seed, name):
+def _rnn_layer(
+    cell, units, *, return_sequences, activation, dropout, recurrent_dropout, seed, name
+):
     kwargs = {}
     if seed is not None:
         kwargs = {
@@ -89,7 +90,11 @@ def _rnn_layer(cell, units, *, return_sequences, activation, dropout,
 
 
 def _dense_layer(units, *, activation, seed, name):
-    initializer = keras.initializers.GlorotUniform(seed=seed) if seed is not None else "glorot_uniform"
+    initializer = (
+        keras.initializers.GlorotUniform(seed=seed)
+        if seed is not None
+        else "glorot_uniform"
+    )
     return keras.layers.Dense(
         units, activation=activation, kernel_initializer=initializer, name=name
     )
@@ -181,11 +186,15 @@ class LSTMAutoencoder(LayerChain):
         cell = validation.check_choice(cell, "cell", tuple(CELLS))
         decoder = validation.check_choice(decoder, "decoder", DECODERS)
         dropout = validation.check_rate(dropout, "dropout")
-        recurrent_dropout = validation.check_rate(recurrent_dropout, "recurrent_dropout")
+        recurrent_dropout = validation.check_rate(
+            recurrent_dropout, "recurrent_dropout"
+        )
         activation_fn = _get_activation(activation, "activation")
         output_activation_fn = _get_activation(output_activation, "output_activation")
         if not isinstance(bidirectional, bool):
-            raise TypeError(f"`bidirectional` must be True or False; got {bidirectional!r}.")
+            raise TypeError(
+                f"`bidirectional` must be True or False; got {bidirectional!r}."
+            )
         if seed is not None:
             if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
                 raise TypeError(f"`seed` must be an integer or None; got {seed!r}.")
@@ -226,10 +235,14 @@ class LSTMAutoencoder(LayerChain):
                 **layer_options,
             )
             if bidirectional:
-                rnn = keras.layers.Bidirectional(rnn, name=f"encoder_bi{cell}_{index + 1}")
+                rnn = keras.layers.Bidirectional(
+                    rnn, name=f"encoder_bi{cell}_{index + 1}"
+                )
             hidden = rnn(hidden)
         if units:
-            hidden = _dense_layer(latent_dim, activation=None, seed=next_seed(), name="latent")(hidden)
+            hidden = _dense_layer(
+                latent_dim, activation=None, seed=next_seed(), name="latent"
+            )(hidden)
         encoder = LayerChain(encoder_inputs, hidden, name="encoder")
 
         # === Decoder ===
@@ -249,14 +262,21 @@ class LSTMAutoencoder(LayerChain):
                 **layer_options,
             )(hidden)
         outputs = lae_layers.TimeDistributed(
-            _dense_layer(features, activation=output_activation_fn, seed=next_seed(), name="output"),
+            _dense_layer(
+                features,
+                activation=output_activation_fn,
+                seed=next_seed(),
+                name="output",
+            ),
             name="reconstruction",
         )(hidden)
         decoder_model = LayerChain(decoder_inputs, outputs, name="decoder")
 
         # === Functional Model ===
         inputs = keras.Input(shape=(timesteps, features), name="sequences")
-        super().__init__(inputs=inputs, outputs=decoder_model(encoder(inputs)), **kwargs)
+        super().__init__(
+            inputs=inputs, outputs=decoder_model(encoder(inputs)), **kwargs
+        )
 
         # === Config ===
         self.encoder = encoder
@@ -313,7 +333,9 @@ class LSTMAutoencoder(LayerChain):
                 self, "_loss_tracker", _RealStepWeightedMean(self._batch_real_steps)
             )
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         """The compiled loss over real (non-NaN) steps only.
 
         A target step with any NaN is padding or missing: its weight is 0,
@@ -410,7 +432,9 @@ class LSTMAutoencoder(LayerChain):
         arguments = arguments.arguments
         arguments.pop("self")
         arguments.update(arguments.pop("kwargs", {}))
-        arguments["x"], arguments["y"] = self._check_pair(arguments.get("x"), arguments.get("y"))
+        arguments["x"], arguments["y"] = self._check_pair(
+            arguments.get("x"), arguments.get("y")
+        )
         if arguments.get("validation_data") is not None:
             arguments["validation_data"] = self._check_validation_data(
                 arguments["validation_data"]
@@ -460,7 +484,9 @@ class LSTMAutoencoder(LayerChain):
         suffix = saved_suffix(filepath, (".weights.h5",))
         _refuse_overwrite(filepath, overwrite)
         write_atomically(
-            filepath, lambda path: keras.Model.save_weights(self, path, **kwargs), suffix
+            filepath,
+            lambda path: keras.Model.save_weights(self, path, **kwargs),
+            suffix,
         )
 
 

@@ -40,9 +40,7 @@ def saved_suffix(filepath, allowed):
     for suffix in allowed:
         if name.endswith(suffix):
             return suffix
-    raise ValueError(
-        f"`filepath` must end in {' or '.join(allowed)}; got {name!r}."
-    )
+    raise ValueError(f"`filepath` must end in {' or '.join(allowed)}; got {name!r}.")
 
 
 def load_model(filepath, custom_objects=None, compile=True):

@@ -5,7 +5,8 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import keras_lstm_ae  # noqa: E402,F401  (chooses the Keras backend first)
-import torch  # noqa: E402
+import torch
+
+import keras_lstm_ae  # noqa: F401  (chooses the Keras backend first)
 
 torch.set_num_threads(1)

@@ -5,7 +5,9 @@ import numpy as np
 
 def random_sequences(samples, timesteps, features, seed=0):
     """Float32 data in [0, 1)."""
-    return np.random.default_rng(seed).random((samples, timesteps, features), dtype="float32")
+    return np.random.default_rng(seed).random(
+        (samples, timesteps, features), dtype="float32"
+    )
 
 
 def with_nan_after(x, lengths):

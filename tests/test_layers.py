@@ -6,8 +6,7 @@ import pytest
 import torch
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.layers import GRU, LSTM, NaNMasking, TimeDistributed
-from keras_lstm_ae.layers import _torch_kernels
+from keras_lstm_ae.layers import GRU, LSTM, NaNMasking, TimeDistributed, _torch_kernels
 
 PAIRS = [(LSTM, keras.layers.LSTM), (GRU, keras.layers.GRU)]
 
@@ -15,7 +14,12 @@ MASKS = {
     "none": None,
     "right padded": [[1] * 7, [1] * 4 + [0] * 3, [1] + [0] * 6, [1] * 6 + [0]],
     "left padded": [[0] * 3 + [1] * 4, [1] * 7, [0] * 6 + [1], [0, 1, 1, 1, 1, 1, 1]],
-    "holes": [[1, 0, 1, 1, 0, 1, 1], [0, 1, 0, 1, 0, 1, 0], [1] * 7, [1, 1, 0, 0, 0, 0, 1]],
+    "holes": [
+        [1, 0, 1, 1, 0, 1, 1],
+        [0, 1, 0, 1, 0, 1, 0],
+        [1] * 7,
+        [1, 1, 0, 0, 0, 0, 1],
+    ],
     "fully masked": [[0] * 7, [1] * 5 + [0] * 2, [0] * 7, [1] * 7],
 }
 
@@ -62,7 +66,10 @@ def test_outputs_and_gradients_equal_stock_layer(
     fast_class, stock_class, mask_name, return_sequences, go_backwards
 ):
     fast, stock = twin_layers(
-        fast_class, stock_class, return_sequences=return_sequences, go_backwards=go_backwards
+        fast_class,
+        stock_class,
+        return_sequences=return_sequences,
+        go_backwards=go_backwards,
     )
     assert fast.uses_fused_kernel(MASKS[mask_name])
     assert_same(fast, stock, MASKS[mask_name])
@@ -104,7 +111,9 @@ def test_input_dropout_takes_the_fused_kernel_and_drops_the_same_features():
     # The same seed gives the same dropout mask, applied to every step.
     out_fast = fast(inputs(), training=True)
     out_stock = stock(inputs(), training=True)
-    np.testing.assert_allclose(out_fast.detach().numpy(), out_stock.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        out_fast.detach().numpy(), out_stock.detach().numpy(), atol=1e-5
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,8 +138,18 @@ def test_fallback_to_the_stock_loop(fast_class, stock_class, kwargs, monkeypatch
     monkeypatch.setattr(_torch_kernels, "fused_rnn", fail)
     mask = None if kwargs.get("unroll") else MASKS["right padded"]
     np.testing.assert_allclose(
-        fast(inputs(), mask=mask if mask is None else torch.tensor(mask, dtype=torch.bool)).detach().numpy(),
-        stock(inputs(), mask=mask if mask is None else torch.tensor(mask, dtype=torch.bool)).detach().numpy(),
+        fast(
+            inputs(),
+            mask=mask if mask is None else torch.tensor(mask, dtype=torch.bool),
+        )
+        .detach()
+        .numpy(),
+        stock(
+            inputs(),
+            mask=mask if mask is None else torch.tensor(mask, dtype=torch.bool),
+        )
+        .detach()
+        .numpy(),
         atol=1e-6,
     )
 
@@ -172,7 +191,10 @@ def test_fused_kernel_runs_for_the_default_autoencoder(monkeypatch):
 
 
 def test_config_equals_the_stock_layers_config():
-    fast, stock = LSTM(7, dropout=0.1, name="a"), keras.layers.LSTM(7, dropout=0.1, name="a")
+    fast, stock = (
+        LSTM(7, dropout=0.1, name="a"),
+        keras.layers.LSTM(7, dropout=0.1, name="a"),
+    )
     assert fast.get_config() == stock.get_config()
     fast_td = TimeDistributed(keras.layers.Dense(2))
     stock_td = keras.layers.TimeDistributed(keras.layers.Dense(2))
@@ -187,7 +209,9 @@ def test_time_distributed_equals_stock_and_folds_time():
     stock.set_weights(fast.get_weights())
     assert fast.folds_time_into_batch()
     assert_same(fast, stock, None)
-    assert not TimeDistributed(keras.layers.BatchNormalization()).folds_time_into_batch()
+    assert not TimeDistributed(
+        keras.layers.BatchNormalization()
+    ).folds_time_into_batch()
 
 
 def stock_model():
@@ -217,7 +241,9 @@ def test_stock_weights_load_into_fast_layers(tmp_path):
     fast.load_weights(tmp_path / "stock.weights.h5")
     x = inputs()
     x[1, 5:] = np.nan
-    np.testing.assert_allclose(fast.predict(x, verbose=0), stock.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        fast.predict(x, verbose=0), stock.predict(x, verbose=0), atol=1e-6
+    )
 
 
 def test_fast_model_reloads_and_its_weights_load_into_stock_layers(tmp_path):
@@ -229,8 +255,12 @@ def test_fast_model_reloads_and_its_weights_load_into_stock_layers(tmp_path):
     stock = stock_model()
     stock.load_weights(tmp_path / "fast.weights.h5")
     x = inputs()
-    np.testing.assert_allclose(stock.predict(x, verbose=0), fast.predict(x, verbose=0), atol=1e-6)
-    np.testing.assert_allclose(reloaded.predict(x, verbose=0), fast.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        stock.predict(x, verbose=0), fast.predict(x, verbose=0), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        reloaded.predict(x, verbose=0), fast.predict(x, verbose=0), atol=1e-6
+    )
 
 
 def test_nan_masking_marks_steps_with_any_nan():
@@ -245,9 +275,12 @@ def test_nan_masking_marks_steps_with_any_nan():
 def test_params_match_torch_layouts():
     layer = LSTM(3)
     layer.build((None, 2, 4))
-    w_ih, w_hh, b_ih, b_hh = _torch_kernels.lstm_params(
-        layer.cell.kernel.value, layer.cell.recurrent_kernel.value, layer.cell.bias.value
+    w_ih, w_hh, _b_ih, b_hh = _torch_kernels.lstm_params(
+        layer.cell.kernel.value,
+        layer.cell.recurrent_kernel.value,
+        layer.cell.bias.value,
     )
-    assert w_ih.shape == (12, 4) and w_hh.shape == (12, 3)
+    assert w_ih.shape == (12, 4)
+    assert w_hh.shape == (12, 3)
     torch.testing.assert_close(w_ih, layer.cell.kernel.value.T)
     assert torch.count_nonzero(b_hh) == 0

@@ -24,7 +24,13 @@ def autoencoder():
 def test_backend_defaults_to_torch():
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     code = "import keras_lstm_ae, keras; print(keras.backend.backend())"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "torch", out.stderr
 
 
@@ -168,20 +174,34 @@ def test_save_and_load_give_the_same_model(autoencoder, tmp_path):
     autoencoder.save(path)
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, lae.LSTMAutoencoder)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), autoencoder.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), autoencoder.predict(x, verbose=0)
+    )
     np.testing.assert_array_equal(
         loaded.encoder.predict(x, verbose=0), autoencoder.encoder.predict(x, verbose=0)
     )
     assert loaded.get_layer("encoder") is loaded.encoder
     assert loaded.get_layer("decoder") is loaded.decoder
-    assert loaded.evaluate(x, verbose=0) == pytest.approx(autoencoder.evaluate(x, verbose=0))
+    assert loaded.evaluate(x, verbose=0) == pytest.approx(
+        autoencoder.evaluate(x, verbose=0)
+    )
 
 
 def test_config_round_trip():
     model = lae.LSTMAutoencoder(
-        timesteps=3, features=3, latent_dim=6, units=(16, 8), decoder_units=(10,),
-        cell="gru", activation="relu", output_activation="sigmoid", dropout=0.1,
-        recurrent_dropout=0.2, bidirectional=True, decoder="reshape", seed=3,
+        timesteps=3,
+        features=3,
+        latent_dim=6,
+        units=(16, 8),
+        decoder_units=(10,),
+        cell="gru",
+        activation="relu",
+        output_activation="sigmoid",
+        dropout=0.1,
+        recurrent_dropout=0.2,
+        bidirectional=True,
+        decoder="reshape",
+        seed=3,
     )
     config = model.get_config()
     json.dumps(config)
@@ -189,21 +209,37 @@ def test_config_round_trip():
     assert rebuilt.get_config() == config
     assert rebuilt.count_params() == model.count_params()
     assert {
-        "timesteps", "features", "latent_dim", "units", "decoder_units", "cell",
-        "activation", "output_activation", "dropout", "recurrent_dropout",
-        "bidirectional", "decoder", "seed",
+        "timesteps",
+        "features",
+        "latent_dim",
+        "units",
+        "decoder_units",
+        "cell",
+        "activation",
+        "output_activation",
+        "dropout",
+        "recurrent_dropout",
+        "bidirectional",
+        "decoder",
+        "seed",
     } <= set(config)
 
 
 def test_question_model_has_41333_parameters():
     model = lae.LSTMAutoencoder(
-        timesteps=9, features=1, latent_dim=2, units=(), decoder_units=(100,),
+        timesteps=9,
+        features=1,
+        latent_dim=2,
+        units=(),
+        decoder_units=(100,),
         activation="relu",
     )
     assert model.count_params() == 41333
     assert model.encoder.output_shape == (None, 2)
     assert [type(layer).__name__ for layer in model.decoder.layers[1:]] == [
-        "RepeatVector", "LSTM", "TimeDistributed",
+        "RepeatVector",
+        "LSTM",
+        "TimeDistributed",
     ]
 
 
@@ -227,12 +263,16 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize(
+    "options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items())
+)
 def test_every_option_builds_and_trains(options):
     options = dict(options)
     loss = options.pop("loss", "mse")
     latent_dim = options.pop("latent_dim", 4)
-    model = lae.LSTMAutoencoder(timesteps=6, features=3, latent_dim=latent_dim, seed=0, **options)
+    model = lae.LSTMAutoencoder(
+        timesteps=6, features=3, latent_dim=latent_dim, seed=0, **options
+    )
     model.compile(optimizer="adam", loss=loss)
     x = with_nan_after(random_sequences(8, 6, 3), [6, 3, 0, 5, 6, 2, 4, 1])
     history = model.fit(x, epochs=2, verbose=0)

@@ -29,12 +29,28 @@ BASE = {"timesteps": 10, "features": 8, "latent_dim": 4}
         ({"units": "64"}, TypeError, "`units` must be a tuple of positive integers"),
         ({"decoder_units": (4.5,)}, TypeError, r"`decoder_units\[0\]`"),
         ({"cell": "rnn"}, ValueError, "`cell` must be one of 'lstm', 'gru'"),
-        ({"decoder": "attention"}, ValueError, "`decoder` must be one of 'repeat', 'reshape'"),
-        ({"activation": "swishy"}, ValueError, "`activation` must be an activation name"),
+        (
+            {"decoder": "attention"},
+            ValueError,
+            "`decoder` must be one of 'repeat', 'reshape'",
+        ),
+        (
+            {"activation": "swishy"},
+            ValueError,
+            "`activation` must be an activation name",
+        ),
         ({"output_activation": "nope"}, ValueError, "`output_activation` must be"),
         ({"dropout": 1.0}, ValueError, r"`dropout` must be in \[0, 1\)"),
-        ({"recurrent_dropout": -0.1}, ValueError, r"`recurrent_dropout` must be in \[0, 1\)"),
-        ({"decoder": "reshape", "latent_dim": 7}, ValueError, "must be a multiple of `timesteps`"),
+        (
+            {"recurrent_dropout": -0.1},
+            ValueError,
+            r"`recurrent_dropout` must be in \[0, 1\)",
+        ),
+        (
+            {"decoder": "reshape", "latent_dim": 7},
+            ValueError,
+            "must be a multiple of `timesteps`",
+        ),
         ({"seed": 1.5}, TypeError, "`seed` must be an integer"),
     ],
 )
@@ -51,21 +67,40 @@ def compiled():
 
 
 BAD_DATA = [
-    ("wrong features", np.zeros((4, 10, 3)), ValueError, "has 3 features per step; the model expects 8"),
+    (
+        "wrong features",
+        np.zeros((4, 10, 3)),
+        ValueError,
+        "has 3 features per step; the model expects 8",
+    ),
     ("2-D", np.zeros((4, 10)), ValueError, r"must be 3-D .* For one feature per step"),
     ("4-D", np.zeros((2, 4, 10, 8)), ValueError, "must be 3-D"),
-    ("too long", np.zeros((4, 12, 8)), ValueError, "sequences of 12 steps; the model was built for at most 10"),
+    (
+        "too long",
+        np.zeros((4, 12, 8)),
+        ValueError,
+        "sequences of 12 steps; the model was built for at most 10",
+    ),
     ("infinity", np.full((4, 10, 8), np.inf), ValueError, "infinite value"),
     ("text", np.full((2, 10, 8), "1.0"), TypeError, "must hold numbers"),
     ("empty", np.zeros((0, 10, 8)), ValueError, "is empty"),
     ("ragged lengths", [np.zeros((3, 8)), np.zeros((4, 8))], TypeError, "ragged"),
-    ("mixed features", [np.zeros((3, 8)), np.zeros((3, 2))], TypeError, r"mixes feature counts: `x\[0\]` has 8 .* `x\[1\]` has 2"),
+    (
+        "mixed features",
+        [np.zeros((3, 8)), np.zeros((3, 2))],
+        TypeError,
+        r"mixes feature counts: `x\[0\]` has 8 .* `x\[1\]` has 2",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "data", "error", "message"), BAD_DATA, ids=[c[0] for c in BAD_DATA])
+@pytest.mark.parametrize(
+    ("case", "data", "error", "message"), BAD_DATA, ids=[c[0] for c in BAD_DATA]
+)
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
-def test_bad_data_is_rejected_before_any_training(compiled, method, case, data, error, message):
+def test_bad_data_is_rejected_before_any_training(
+    compiled, method, case, data, error, message
+):
     before = [w.copy() for w in compiled.get_weights()]
     with pytest.raises(error, match=message):
         getattr(compiled, method)(data, verbose=0)
@@ -76,7 +111,11 @@ def test_bad_data_is_rejected_before_any_training(compiled, method, case, data, 
 
 def test_bad_validation_data_is_rejected(compiled):
     with pytest.raises(ValueError, match=r"`validation_data\[0\]` has 2 features"):
-        compiled.fit(random_sequences(4, 10, 8), validation_data=(np.zeros((2, 10, 2)),), verbose=0)
+        compiled.fit(
+            random_sequences(4, 10, 8),
+            validation_data=(np.zeros((2, 10, 2)),),
+            verbose=0,
+        )
 
 
 def test_targets_must_match_the_inputs_count(compiled):
@@ -88,11 +127,16 @@ def test_shorter_sequences_are_nan_padded_to_timesteps(compiled):
     short = random_sequences(3, 6, 8)
     padded = with_nan_after(random_sequences(3, 10, 8), [6, 6, 6])
     padded[:, :6] = short
-    np.testing.assert_array_equal(compiled.predict(short, verbose=0), compiled.predict(padded, verbose=0))
+    np.testing.assert_array_equal(
+        compiled.predict(short, verbose=0), compiled.predict(padded, verbose=0)
+    )
 
 
 def test_encoder_alone_accepts_longer_sequences(compiled):
-    assert compiled.encoder.predict(random_sequences(2, 40, 8), verbose=0).shape == (2, 4)
+    assert compiled.encoder.predict(random_sequences(2, 40, 8), verbose=0).shape == (
+        2,
+        4,
+    )
 
 
 def test_nan_in_the_middle_never_makes_encoding_or_loss_nan(compiled):
@@ -119,15 +163,22 @@ def test_nan_loss_stops_training_and_keeps_the_best_weights():
                 self.model.optimizer.learning_rate.assign(1e30)
 
     x = random_sequences(16, 10, 8)
-    with pytest.warns(RuntimeWarning, match=r"training stopped and the weights of epoch 1 .* were restored"):
-        history = model.fit(x, epochs=50, batch_size=4, callbacks=[ExplodeAfterFirstEpoch()], verbose=0)
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"training stopped and the weights of epoch 1 .* were restored",
+    ):
+        history = model.fit(
+            x, epochs=50, batch_size=4, callbacks=[ExplodeAfterFirstEpoch()], verbose=0
+        )
     assert len(history.history["loss"]) < 5
     for kept, restored in zip(best["weights"], model.get_weights(), strict=True):
         np.testing.assert_array_equal(kept, restored)
     assert np.isfinite(model.predict(x, verbose=0)).all()
 
 
-def test_interrupted_save_leaves_the_earlier_file_intact(compiled, tmp_path, monkeypatch):
+def test_interrupted_save_leaves_the_earlier_file_intact(
+    compiled, tmp_path, monkeypatch
+):
     path = tmp_path / "ae.keras"
     compiled.save(path)
     good = path.read_bytes()
@@ -159,7 +210,9 @@ def test_weights_save_atomically_and_reload(compiled, tmp_path):
     other = lae.LSTMAutoencoder(**BASE, seed=1)
     other.load_weights(path)
     x = random_sequences(2, 10, 8)
-    np.testing.assert_array_equal(other.predict(x, verbose=0), compiled.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        other.predict(x, verbose=0), compiled.predict(x, verbose=0)
+    )
     assert os.listdir(tmp_path) == ["ae.weights.h5"]
 
 
@@ -199,7 +252,9 @@ def test_same_seed_gives_identical_weights_and_encodings():
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(z_a, z_b)
     weights_c, _ = train_once(seed=8)
-    assert not all(np.array_equal(a, c) for a, c in zip(weights_a, weights_c, strict=True))
+    assert not all(
+        np.array_equal(a, c) for a, c in zip(weights_a, weights_c, strict=True)
+    )
 
 
 def test_seeded_training_leaves_the_global_random_state_alone():
@@ -213,10 +268,19 @@ def padded_batches(draw):
     timesteps = draw(st.integers(2, 7))
     features = draw(st.integers(1, 3))
     samples = draw(st.integers(1, 5))
-    lengths = draw(st.lists(st.integers(0, timesteps), min_size=samples, max_size=samples))
+    lengths = draw(
+        st.lists(st.integers(0, timesteps), min_size=samples, max_size=samples)
+    )
     seed = draw(st.integers(0, 2**16))
-    x = with_nan_after(random_sequences(samples, timesteps, features, seed=seed), lengths)
-    holes = draw(st.lists(st.tuples(st.integers(0, samples - 1), st.integers(0, timesteps - 1)), max_size=3))
+    x = with_nan_after(
+        random_sequences(samples, timesteps, features, seed=seed), lengths
+    )
+    holes = draw(
+        st.lists(
+            st.tuples(st.integers(0, samples - 1), st.integers(0, timesteps - 1)),
+            max_size=3,
+        )
+    )
     for sample, step in holes:
         x[sample, step] = np.nan
     options = draw(
@@ -236,20 +300,31 @@ def padded_batches(draw):
 def test_property_padding_loss_and_saving(tmp_path_factory, batch, extra_padding):
     x, options = batch
     samples, timesteps, features = x.shape
-    model = lae.LSTMAutoencoder(timesteps + extra_padding, features, 4, seed=0, **options)
+    model = lae.LSTMAutoencoder(
+        timesteps + extra_padding, features, 4, seed=0, **options
+    )
     model.compile(optimizer="adam", loss="mse")
     nan_tail = np.full((samples, extra_padding, features), np.nan, "float32")
     padded = np.concatenate([x, nan_tail], axis=1)
     # Padding never changes an encoding.
     np.testing.assert_allclose(
-        model.encoder.predict(x, verbose=0), model.encoder.predict(padded, verbose=0), atol=1e-5
+        model.encoder.predict(x, verbose=0),
+        model.encoder.predict(padded, verbose=0),
+        atol=1e-5,
     )
     # The loss is NumPy's mean over real steps (0 when there is none).
-    expected = masked_mse(padded, model.predict(padded, verbose=0)) if (~np.isnan(padded).any(-1)).any() else 0.0
-    assert model.evaluate(padded, batch_size=2, verbose=0) == pytest.approx(expected, rel=1e-4, abs=1e-7)
+    expected = (
+        masked_mse(padded, model.predict(padded, verbose=0))
+        if (~np.isnan(padded).any(-1)).any()
+        else 0.0
+    )
+    assert model.evaluate(padded, batch_size=2, verbose=0) == pytest.approx(
+        expected, rel=1e-4, abs=1e-7
+    )
     # Saving and loading is exact.
     path = tmp_path_factory.mktemp("saved") / "model.keras"
     model.save(path)
     np.testing.assert_array_equal(
-        lae.load_model(path).predict(padded, verbose=0), model.predict(padded, verbose=0)
+        lae.load_model(path).predict(padded, verbose=0),
+        model.predict(padded, verbose=0),
     )
