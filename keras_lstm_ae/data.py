@@ -12,15 +12,14 @@ them apart again:
 - `sliding_windows` cuts one long series into overlapping windows.
 """
 
-import contextlib
 import json
 import numbers
 import os
-import tempfile
 
 import numpy as np
 import pandas as pd
 
+from keras_lstm_ae.saving import write_atomically
 from keras_lstm_ae.validation import (
     as_float_array,
     check_choice,
@@ -582,21 +581,14 @@ class _Scaler:
         }
         text = json.dumps(document, indent=2, allow_nan=False) + "\n"
         path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        descriptor, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+
+        def write(temporary):
+            with open(temporary, "w", encoding="utf-8") as file:
                 file.write(text)
                 file.flush()
                 os.fsync(file.fileno())
-            os.chmod(temporary, 0o644)  # mkstemp's 0o600 would hide it from others.
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(temporary)
-            raise
+
+        write_atomically(path, write, ".tmp")
 
     @classmethod
     def load(cls, path):

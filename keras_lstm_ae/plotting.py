@@ -15,10 +15,11 @@ import html.parser
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 
 import numpy as np
+
+from keras_lstm_ae.saving import write_atomically
 
 __all__ = [
     "model_to_dot",
@@ -877,12 +878,7 @@ def plot_architecture(
     # Fails early (unbuilt model, no pydot) whichever renderer is used.
     dot = model_to_dot(model, **options)
 
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(
-        suffix=suffix, prefix=".architecture-", dir=directory
-    )
-    os.close(handle)
-    try:
+    def render(temporary):
         if _graphviz_dot_works():
             import keras
 
@@ -894,9 +890,6 @@ def plot_architecture(
             )
         if os.path.getsize(temporary) == 0:
             raise RuntimeError(f"The renderer wrote nothing for {path!r}.")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+
+    write_atomically(path, render, suffix)
     return path

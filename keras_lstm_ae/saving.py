@@ -12,7 +12,8 @@ def write_atomically(filepath, write, suffix):
 
     The temporary file lives in the same folder, so the final `os.replace` is
     atomic: a save that is interrupted or fails leaves any earlier file at
-    `filepath` untouched, and no partial file behind.
+    `filepath` untouched, and no partial file behind. `write` creates the file
+    itself, so it gets the usual permissions (not `mkstemp`'s private ones).
 
     Args:
         filepath: Where the file must end up.
@@ -25,7 +26,7 @@ def write_atomically(filepath, write, suffix):
         prefix=f".{os.path.basename(filepath)}.", suffix=suffix, dir=folder
     )
     os.close(handle)
-    os.remove(temporary)  # Keras writes the file itself.
+    os.remove(temporary)  # Only the unique name is kept.
     try:
         write(temporary)
         os.replace(temporary, filepath)

@@ -1,6 +1,7 @@
 """Bad input, faults and reruns: clear errors before training, nothing lost, same result twice."""
 
 import os
+import stat
 import zipfile
 
 import hypothesis
@@ -328,3 +329,17 @@ def test_property_padding_loss_and_saving(tmp_path_factory, batch, extra_padding
         lae.load_model(path).predict(padded, verbose=0),
         model.predict(padded, verbose=0),
     )
+
+
+def test_saved_files_get_the_usual_permissions(compiled, tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    expected = 0o666 & ~umask
+    model_path = tmp_path / "ae.keras"
+    compiled.save(model_path)
+    scaler_path = tmp_path / "scaler.json"
+    lae.StandardScaler().fit(random_sequences(3, 4, 2)).save(scaler_path)
+    diagram_path = tmp_path / "ae.png"
+    lae.plot_architecture(compiled, diagram_path)
+    for path in (model_path, scaler_path, diagram_path):
+        assert stat.S_IMODE(os.stat(path).st_mode) == expected, path
