@@ -151,8 +151,7 @@ def plot_latent_by_length(encodings, lengths, ax=None):
     longest = int(lengths.max())
     cmap = plt.get_cmap("viridis", longest + 1)
     norm = BoundaryNorm(np.arange(-0.5, longest + 1), cmap.N)
-    # `plot_latent` colours every point alike unless `color` is unset;
-    # `c=` then colours each point by its length.
+    # `c=` colours each point by its sequence's length.
     ax = lae.plot_latent(
         encodings,
         annotate=False,
@@ -160,7 +159,6 @@ def plot_latent_by_length(encodings, lengths, ax=None):
         c=lengths,
         cmap=cmap,
         norm=norm,
-        color=None,
         s=40,
         edgecolors="black",
         linewidths=0.4,

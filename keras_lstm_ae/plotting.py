@@ -278,7 +278,8 @@ def plot_latent(encodings, labels=None, annotate=None, ax=None, **scatter_kwargs
 
     ax = _get_ax(ax)
     if labels is None:
-        scatter_kwargs.setdefault("color", "C0")
+        if "c" not in scatter_kwargs:  # `c=values` colours by a number instead.
+            scatter_kwargs.setdefault("color", "C0")
         ax.scatter(points[:, 0], points[:, 1], **scatter_kwargs)
     else:
         labels = np.asarray(labels)

@@ -545,3 +545,13 @@ def test_plot_architecture_leaves_no_noise_at_interpreter_exit(tmp_path):
     assert (tmp_path / "model.svg").exists()
     assert "Exception ignored" not in result.stderr
     assert result.stdout == ""
+
+
+def test_plot_latent_colours_points_by_a_number():
+    values = np.array([0.0, 1.0, 2.0, 3.0])
+    ax = plot_latent(np.arange(8.0).reshape(4, 2), c=values, cmap="viridis", annotate=False)
+    collection = ax.collections[0]
+    np.testing.assert_array_equal(collection.get_array(), values)
+    ax.figure.canvas.draw()  # Colours are mapped from values when drawn.
+    assert len({tuple(colour) for colour in collection.get_facecolors()}) == 4
+    plt.close(ax.figure)
