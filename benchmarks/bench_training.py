@@ -24,12 +24,13 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import keras_lstm_ae  # Sets the torch backend before Keras is imported.
+
+# isort: split
 import keras
 import numpy as np
 import torch
 from peer import TorchLSTMAutoencoder, encode, train_epoch
-
-import keras_lstm_ae
 
 TIMESTEPS, FEATURES, UNITS, LATENT = 100, 1, 64, 16
 
