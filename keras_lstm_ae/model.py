@@ -52,7 +52,7 @@ def _mask_missing_steps(y, sample_weight):
     """
     missing = ops.isnan(y)
     present = ops.cast(ops.logical_not(ops.any(missing, axis=-1)), y.dtype)
-    y = ops.where(missing, ops.zeros_like(y), y)
+    y = ops.where(missing, 0.0, y)
     weights = present
     if sample_weight is not None:
         sample_weight = ops.cast(sample_weight, y.dtype)
@@ -358,7 +358,7 @@ class LSTMAutoencoder(LayerChain):
         if self._compile_metrics is None:
             return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
         missing = ops.isnan(y)
-        y = ops.where(missing, ops.zeros_like(y), y)
+        y = ops.where(missing, 0.0, y)
         # Keras applies a prediction's mask to every metric, weighted or not
         # (`metrics=` ignore sample weights).
         set_keras_mask(y_pred, ops.logical_not(ops.any(missing, axis=-1)))
@@ -374,9 +374,15 @@ class LSTMAutoencoder(LayerChain):
         )
 
     def _check_pair(self, x, y, x_name="x", y_name="y"):
+        """Checks inputs and targets; `y` stays `None` when it is `x` itself.
+
+        The loss then reads the targets from `x`, and Keras slices and moves
+        one array per batch instead of two.
+        """
+        same_targets = y is None or y is x
         x = self._check(x, x_name)
-        if y is None:
-            return x, (x if _is_array_like(x) else None)
+        if same_targets:
+            return x, None
         y = self._check(y, y_name)
         if _is_array_like(x) and _is_array_like(y) and len(x) != len(y):
             raise ValueError(
@@ -401,7 +407,7 @@ class LSTMAutoencoder(LayerChain):
             return (x_val, y_val, *validation_data[2:])
         if _is_array_like(validation_data):
             x_val = self._check(validation_data, "validation_data")
-            return (x_val, x_val)
+            return (x_val,)
         return validation_data
 
     @contextlib.contextmanager

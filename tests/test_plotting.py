@@ -549,7 +549,9 @@ def test_plot_architecture_leaves_no_noise_at_interpreter_exit(tmp_path):
 
 def test_plot_latent_colours_points_by_a_number():
     values = np.array([0.0, 1.0, 2.0, 3.0])
-    ax = plot_latent(np.arange(8.0).reshape(4, 2), c=values, cmap="viridis", annotate=False)
+    ax = plot_latent(
+        np.arange(8.0).reshape(4, 2), c=values, cmap="viridis", annotate=False
+    )
     collection = ax.collections[0]
     np.testing.assert_array_equal(collection.get_array(), values)
     ax.figure.canvas.draw()  # Colours are mapped from values when drawn.

@@ -10,4 +10,4 @@ def torch_backend_active():
 
 def tensor(variable):
     """The backend tensor behind a Keras variable (gradients flow through it)."""
-    return keras.ops.convert_to_tensor(variable)
+    return variable.value

@@ -70,14 +70,19 @@ class _FusedRNNMixin:
             and not isinstance(mask, (list, tuple))
             and self.uses_fused_kernel(mask)
         ):
-            batch_size = keras.ops.shape(sequences)[0]
+            kernel = _fast_path.tensor(self.cell.kernel)
             initial_state = [
-                keras.ops.zeros((batch_size, size), dtype=self.cell.variable_dtype)
+                kernel.new_zeros((sequences.shape[0], size))
                 for size in _state_sizes(self.cell)
             ]
             last_output, outputs, _ = self._fused_loop(sequences, initial_state, mask)
             output = outputs if self.return_sequences else last_output
-            return keras.ops.cast(output, self.compute_dtype)
+            if (
+                output.dtype != kernel.dtype
+                or self.compute_dtype != self.variable_dtype
+            ):
+                output = keras.ops.cast(output, self.compute_dtype)
+            return output
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
