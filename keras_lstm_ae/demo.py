@@ -191,24 +191,27 @@ def _label_points(ax, points, labels):
     places = [
         (r, r * np.cos(a), r * np.sin(a)) for r in (9, 22, 34, 48, 64) for a in angles
     ]
+    leader = {"arrowstyle": "-", "color": "0.45", "lw": 0.7, "shrinkB": 5}
+
+    def annotate(index, dx, dy, with_leader):
+        return ax.annotate(
+            str(labels[index]),
+            points[index],
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=10,
+            arrowprops=leader if with_leader else None,
+        )
+
     taken = []
     for own in np.argsort(gaps.min(axis=1)):  # The most crowded first.
         index = firsts[own]
         others = [box for i, box in enumerate(markers) if i != own] + taken
         fallback = None
         for radius, dx, dy in places:
-            text = ax.annotate(
-                str(labels[index]),
-                points[index],
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha="center",
-                va="center",
-                fontsize=10,
-                arrowprops=None
-                if radius < 15
-                else {"arrowstyle": "-", "color": "0.45", "lw": 0.7, "shrinkB": 5},
-            )
+            text = annotate(index, dx, dy, with_leader=radius >= 15)
             box = text.get_window_extent(renderer)
             centre = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
             nearest = int(np.argmin(np.linalg.norm(anchors - centre, axis=1)))
@@ -222,21 +225,7 @@ def _label_points(ax, points, labels):
                 fallback = (covered, dx, dy)
         else:
             _, dx, dy = fallback
-            text = ax.annotate(
-                str(labels[index]),
-                points[index],
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha="center",
-                va="center",
-                fontsize=10,
-                arrowprops={
-                    "arrowstyle": "-",
-                    "color": "0.45",
-                    "lw": 0.7,
-                    "shrinkB": 5,
-                },
-            )
+            text = annotate(index, dx, dy, with_leader=True)
             taken.append(text.get_window_extent(renderer))
 
 
