@@ -12,7 +12,7 @@ from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae import validation
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.chain import LayerChain
-from keras_lstm_ae.saving import saved_suffix, write_atomically
+from keras_lstm_ae.saving import refuse_overwrite, saved_suffix, write_atomically
 
 CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
 DECODERS = ("repeat", "reshape")
@@ -475,7 +475,7 @@ class LSTMAutoencoder(LayerChain):
             FileExistsError: If the file exists and `overwrite=False`.
         """
         suffix = saved_suffix(filepath, (".keras",))
-        _refuse_overwrite(filepath, overwrite)
+        refuse_overwrite(filepath, overwrite)
         optimizer = getattr(self, "optimizer", None)
         if optimizer is not None and not optimizer.built:
             # Otherwise the file holds an unbuilt optimizer, and loading it
@@ -488,20 +488,11 @@ class LSTMAutoencoder(LayerChain):
     def save_weights(self, filepath, overwrite=True, **kwargs):
         """Saves the weights to a `.weights.h5` file, atomically."""
         suffix = saved_suffix(filepath, (".weights.h5",))
-        _refuse_overwrite(filepath, overwrite)
+        refuse_overwrite(filepath, overwrite)
         write_atomically(
             filepath,
             lambda path: keras.Model.save_weights(self, path, **kwargs),
             suffix,
-        )
-
-
-def _refuse_overwrite(filepath, overwrite):
-    import os
-
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(
-            f"{os.fspath(filepath)!r} exists; pass `overwrite=True` to replace it."
         )
 
 

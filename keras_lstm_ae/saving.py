@@ -44,6 +44,14 @@ def saved_suffix(filepath, allowed):
     raise ValueError(f"`filepath` must end in {' or '.join(allowed)}; got {name!r}.")
 
 
+def refuse_overwrite(filepath, overwrite):
+    """Raises `FileExistsError` if `filepath` exists and `overwrite` is false."""
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(
+            f"{os.fspath(filepath)!r} exists; pass `overwrite=True` to replace it."
+        )
+
+
 def load_model(filepath, custom_objects=None, compile=True):
     """Loads a model saved with `model.save(...)`, with errors that name the file.
 
