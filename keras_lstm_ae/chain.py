@@ -6,8 +6,11 @@ backend, which for a small recurrent autoencoder is as much as the arithmetic
 of a training step. When a functional model's layers form a single chain, its
 forward pass can call each layer's `call` directly, passing masks along as
 Keras does. `LayerChain` does that on the torch backend with float32 layers,
-and otherwise runs the ordinary functional graph.
+and otherwise runs the ordinary functional graph. Its training and test steps
+call that forward pass directly too, skipping one more `__call__`.
 """
+
+import warnings
 
 import keras
 import numpy as np
@@ -112,6 +115,52 @@ class LayerChain(keras.Model):
             return super().call(inputs, training=training, mask=mask)
         outputs, _ = run_chain(self._direct_chain, inputs, mask, training)
         return outputs
+
+    def _calls_directly(self, x):
+        return self._direct_chain is not None and keras.ops.is_tensor(x)
+
+    def train_step(self, data):
+        """Keras's torch `train_step`, with the forward pass called directly.
+
+        Elsewhere (other backends, inputs that are not one tensor, layers
+        that are not one float32 chain) it is Keras's own `train_step`.
+        """
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if not self._calls_directly(x):
+            return super().train_step(data)
+        import torch
+
+        y_pred = self.call(x, training=True)
+        self.zero_grad()
+        loss = self._compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
+        )
+        self._loss_tracker.update_state(loss, sample_weight=x.shape[0])
+        if self.optimizer is not None:
+            loss = self.optimizer.scale_loss(loss)
+        trainable_weights = self.trainable_weights
+        if trainable_weights:
+            loss.backward()
+            gradients = [v.value.grad for v in trainable_weights]
+            with torch.no_grad():
+                self.optimizer.apply(gradients, trainable_weights)
+        else:
+            warnings.warn(
+                "The model does not have any trainable weights.", stacklevel=2
+            )
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        """Keras's torch `test_step`, with the forward pass called directly."""
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if not self._calls_directly(x):
+            return super().test_step(data)
+        y_pred = self.call(x, training=False)
+        loss = self._compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False
+        )
+        self._loss_tracker.update_state(loss, sample_weight=x.shape[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Runs the model on `x` batch by batch and returns NumPy outputs.

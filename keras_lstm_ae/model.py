@@ -37,9 +37,16 @@ class _RealStepWeightedMean(keras.metrics.Mean):
         self._real_steps = real_steps
 
     def update_state(self, values, sample_weight=None):
-        if self._real_steps.value is not None:
-            sample_weight = self._real_steps.value
-        return super().update_state(values, sample_weight=sample_weight)
+        real_steps = self._real_steps.value
+        if real_steps is None or len(ops.shape(values)):
+            weight = sample_weight if real_steps is None else real_steps
+            super().update_state(values, sample_weight=weight)
+            return
+        # A scalar batch loss: its weighted sum and weight, without the
+        # general broadcasting of `Mean.update_state`.
+        real_steps = ops.cast(real_steps, self.dtype)
+        self.total.assign_add(ops.cast(values, self.dtype) * real_steps)
+        self.count.assign_add(real_steps)
 
 
 def _mask_missing_steps(y, sample_weight):
@@ -60,6 +67,41 @@ def _mask_missing_steps(y, sample_weight):
             sample_weight = ops.expand_dims(sample_weight, axis=-1)
         weights = weights * sample_weight
     return y, weights, ops.sum(present)
+
+
+def _as_step_loss(loss, loss_weights):
+    """`(function, dtype)` giving `loss`'s unreduced values, or `None`.
+
+    `None` where Keras's own reduction must run: several losses or loss
+    weights, a reduction other than the batch mean, or a cross-entropy whose
+    kind Keras picks from the data.
+    """
+    if loss is None or loss_weights is not None:
+        return None
+    if isinstance(loss, str):
+        if loss.lower() in ("crossentropy", "ce"):
+            return None
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            return None
+    if isinstance(loss, keras.losses.Loss):
+        if loss.reduction not in ("sum_over_batch_size", "mean"):
+            return None
+        return loss.call, loss.dtype
+    if callable(loss):
+        return loss, keras.backend.floatx()
+    return None
+
+
+def _step_values(step_loss, y, y_pred):
+    """Unreduced loss values, computed in the loss's dtype as `Loss` does."""
+    function, dtype = step_loss
+    if keras.backend.standardize_dtype(y.dtype) != dtype:
+        y = ops.cast(y, dtype)
+    if keras.backend.standardize_dtype(y_pred.dtype) != dtype:
+        y_pred = ops.cast(y_pred, dtype)
+    return function(y, y_pred)
 
 
 def _is_array_like(data):
@@ -248,7 +290,7 @@ class LSTMAutoencoder(LayerChain):
         # === Decoder ===
         decoder_inputs = keras.Input(shape=(latent_dim,), name="decoder_input")
         if decoder == "repeat":
-            hidden = keras.layers.RepeatVector(timesteps, name="repeat")(decoder_inputs)
+            hidden = lae_layers.RepeatVector(timesteps, name="repeat")(decoder_inputs)
         else:
             hidden = keras.layers.Reshape(
                 (timesteps, latent_dim // timesteps), name="reshape"
@@ -344,13 +386,39 @@ class LSTMAutoencoder(LayerChain):
         """
         y = x if y is None else y
         y, weights, real_steps = _mask_missing_steps(y, sample_weight)
+        self._batch_real_steps.value = real_steps
+        step_loss = self._per_step_loss()
+        # The first call builds Keras's compiled loss, which `fit` checks.
+        if step_loss is not None and self._compile_loss.built and not self.losses:
+            values = _step_values(step_loss, y, y_pred)
+            if tuple(values.shape) == tuple(weights.shape):
+                return ops.sum(values * weights) / ops.maximum(real_steps, 1.0)
         # Keras divides by every step; scaling makes it a mean over real ones.
         total_steps = ops.cast(ops.shape(weights)[0] * ops.shape(weights)[1], y.dtype)
         weights = weights * (total_steps / ops.maximum(real_steps, 1.0))
-        self._batch_real_steps.value = real_steps
         return super().compute_loss(
             x=x, y=y, y_pred=y_pred, sample_weight=weights, training=training
         )
+
+    def _per_step_loss(self):
+        """The compiled loss as `(function, dtype)` giving per-step values, or
+        `None` where Keras's own reduction must run.
+
+        Weighting the per-step values by hand gives what Keras's compiled loss
+        gives with the same weights (for a single loss that averages over the
+        batch) without its general bookkeeping, which on a small model costs
+        as much as the loss itself. Resolved once per `compile`.
+        """
+        compile_loss = getattr(self, "_compile_loss", None)
+        cached = self.__dict__.get("_step_loss_cache")
+        if cached is not None and cached[0] is compile_loss:
+            return cached[1]
+        step_loss = _as_step_loss(
+            self.loss, getattr(compile_loss, "_user_loss_weights", "unknown")
+        )
+        # Untracked: Keras would otherwise list the loss among the layers.
+        object.__setattr__(self, "_step_loss_cache", (compile_loss, step_loss))
+        return step_loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics over real (non-NaN) steps only."""

@@ -6,7 +6,14 @@ import pytest
 import torch
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.layers import GRU, LSTM, NaNMasking, TimeDistributed, _torch_kernels
+from keras_lstm_ae.layers import (
+    GRU,
+    LSTM,
+    NaNMasking,
+    RepeatVector,
+    TimeDistributed,
+    _torch_kernels,
+)
 
 PAIRS = [(LSTM, keras.layers.LSTM), (GRU, keras.layers.GRU)]
 
@@ -212,6 +219,35 @@ def test_time_distributed_equals_stock_and_folds_time():
     assert not TimeDistributed(
         keras.layers.BatchNormalization()
     ).folds_time_into_batch()
+
+
+def test_time_distributed_folds_time_for_layers_that_take_2d_inputs():
+    # Flatten needs the time axis folded into the batch: (4, 7, 3, 2) steps
+    # become (28, 3, 2) samples, and come back as (4, 7, 6).
+    x = np.random.default_rng(0).normal(size=(4, 7, 3, 2)).astype("float32")
+    fast = TimeDistributed(keras.layers.Flatten())
+    stock = keras.layers.TimeDistributed(keras.layers.Flatten())
+    assert fast.folds_time_into_batch()
+    out = keras.ops.convert_to_numpy(fast(x))
+    assert out.shape == (4, 7, 6)
+    np.testing.assert_array_equal(out, keras.ops.convert_to_numpy(stock(x)))
+    np.testing.assert_array_equal(out, x.reshape(4, 7, 6))
+
+
+def test_repeat_vector_equals_stock_values_gradients_and_config():
+    fast, stock = RepeatVector(5, name="r"), keras.layers.RepeatVector(5, name="r")
+    assert fast.get_config() == stock.get_config()
+    grads, outs = [], []
+    for layer in (fast, stock):
+        x = torch.tensor(inputs()[:, 0, :], requires_grad=True)
+        out = layer(x)
+        total = (out * torch.linspace(0.5, 2.0, 5)[None, :, None] * out).sum()
+        grads.append(torch.autograd.grad(total, x)[0].numpy())
+        outs.append(out.detach().numpy())
+    assert outs[0].shape == (4, 5, 3)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_allclose(grads[0], grads[1], atol=1e-6)
+    assert fast.compute_output_shape((None, 3)) == (None, 5, 3)
 
 
 def stock_model():

@@ -12,9 +12,10 @@ class TimeDistributed(keras.layers.TimeDistributed):
     weights and config). Keras 3 calls the wrapped layer once per time step (a
     Python loop, or `vmap` when the length is unknown); for a layer that
     treats each sample on its own, like `Dense`, folding time into the batch
-    axis and calling it once gives the same result much faster. Layers that
-    take a mask, and batch normalization (whose statistics would mix steps),
-    keep the stock per-step path.
+    axis and calling it once gives the same result much faster; a `Dense`
+    layer, which acts on the last axis of any input, is called on the
+    sequences as they are. Layers that take a mask, and batch normalization
+    (whose statistics would mix steps), keep the stock per-step path.
 
     Example:
 
@@ -33,6 +34,8 @@ class TimeDistributed(keras.layers.TimeDistributed):
     def call(self, inputs, training=None, mask=None):
         if not self.folds_time_into_batch():
             return super().call(inputs, training=training, mask=mask)
+        if type(self.layer) is keras.layers.Dense:
+            return self.layer.call(inputs)
         batch_size, timesteps = ops.shape(inputs)[0], ops.shape(inputs)[1]
         folded = ops.reshape(inputs, (-1, *inputs.shape[2:]))
         kwargs = {"training": training} if self.layer._call_has_training_arg else {}

@@ -1,0 +1,143 @@
+"""The direct torch training step and the per-step loss equal Keras's own."""
+
+import keras
+import numpy as np
+import pytest
+import torch
+from keras.src.backend.torch.trainer import TorchTrainer
+
+import keras_lstm_ae as lae
+from tests.helpers import random_sequences, with_nan_after
+
+LENGTHS = [6, 2, 0, 4, 6, 1, 3, 5]
+
+
+def padded_batch(features=2):
+    x = with_nan_after(random_sequences(8, 6, features), LENGTHS)
+    x[4, 1] = np.nan  # A hole inside a sequence.
+    return x
+
+
+def per_step_error(name, y, y_hat):
+    """NumPy's per-step loss values, `(samples, timesteps)`."""
+    if name == "mse":
+        return ((y_hat - y) ** 2).mean(axis=-1)
+    if name == "mae":
+        return np.abs(y_hat - y).mean(axis=-1)
+    y_hat = np.clip(y_hat, 1e-7, 1 - 1e-7)
+    return -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)).mean(axis=-1)
+
+
+def model_compiled_with(loss, **compile_kwargs):
+    model = lae.LSTMAutoencoder(
+        timesteps=6, features=2, latent_dim=3, output_activation="sigmoid", seed=0
+    )
+    model.compile(optimizer="adam", loss=loss, **compile_kwargs)
+    model.evaluate(padded_batch(), verbose=0)  # Builds the compiled loss.
+    return model
+
+
+@pytest.mark.parametrize(
+    ("loss", "name"),
+    [
+        ("mse", "mse"),
+        ("mean_absolute_error", "mae"),
+        ("binary_crossentropy", "bce"),
+        (keras.losses.MeanSquaredError(), "mse"),
+        (keras.losses.mean_absolute_error, "mae"),
+    ],
+    ids=["mse", "mae-name", "bce", "loss-instance", "function"],
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["", "sample-weights"])
+def test_loss_is_the_weighted_mean_over_real_steps(loss, name, weighted):
+    model = model_compiled_with(loss)
+    x = padded_batch()
+    x_hat = model.predict(x, verbose=0)
+    weights = np.linspace(0.5, 2.0, len(x)).astype("float32") if weighted else None
+    value = model.compute_loss(
+        x=torch.from_numpy(x),
+        y_pred=torch.from_numpy(x_hat),
+        sample_weight=None if weights is None else torch.from_numpy(weights),
+    )
+    real = ~np.isnan(x).any(axis=-1)
+    step_weights = real * (1.0 if weights is None else weights[:, None])
+    errors = per_step_error(name, np.nan_to_num(x), x_hat)
+    expected = (errors * step_weights).sum() / real.sum()
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("loss", "compile_kwargs", "scale"),
+    [
+        (keras.losses.MeanSquaredError(reduction="sum"), {}, 48.0),
+        ("mse", {"loss_weights": 3.0}, 3.0),
+    ],
+    ids=["sum-reduction", "loss-weights"],
+)
+def test_other_reductions_keep_keras_semantics(loss, compile_kwargs, scale):
+    # Keras's own reduction runs: a "sum" adds every step's weighted error
+    # (weights scaled by steps / real steps), loss weights multiply.
+    model = model_compiled_with(loss, **compile_kwargs)
+    x = padded_batch()
+    x_hat = model.predict(x, verbose=0)
+    value = model.compute_loss(x=torch.from_numpy(x), y_pred=torch.from_numpy(x_hat))
+    real = ~np.isnan(x).any(axis=-1)
+    mean = per_step_error("mse", np.nan_to_num(x), x_hat)[real].mean()
+    assert float(value) == pytest.approx(mean * scale, rel=1e-5)
+
+
+def test_a_loss_that_is_not_per_step_uses_keras_reduction():
+    def mean_of_everything(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(y_true - y_pred))
+
+    model = model_compiled_with(mean_of_everything)
+    x = padded_batch()
+    x_hat = model.predict(x, verbose=0)
+    value = model.compute_loss(x=torch.from_numpy(x), y_pred=torch.from_numpy(x_hat))
+    # The scalar is the plain mean over every value, padding steps as zeros.
+    expected = ((x_hat - np.nan_to_num(x)) ** 2).mean()
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["mse", "binary_crossentropy"])
+def test_direct_train_step_equals_keras_train_step(loss):
+    direct, stock = model_compiled_with(loss), model_compiled_with(loss)
+    assert direct.chained_layers is not None
+    x = torch.from_numpy(padded_batch())
+    for _ in range(3):
+        direct_logs = direct.train_step((x,))
+        stock_logs = TorchTrainer.train_step(stock, (x,))
+        assert direct_logs["loss"] == pytest.approx(stock_logs["loss"], rel=1e-6)
+    for a, b in zip(direct.get_weights(), stock.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert int(direct.optimizer.iterations.numpy()) == 3
+
+
+def test_direct_test_step_equals_keras_test_step():
+    direct, stock = model_compiled_with("mse"), model_compiled_with("mse")
+    x = torch.from_numpy(padded_batch())
+    with torch.no_grad():
+        assert direct.test_step((x,))["loss"] == pytest.approx(
+            TorchTrainer.test_step(stock, (x,))["loss"], rel=1e-6
+        )
+
+
+def test_a_frozen_model_warns_and_keeps_its_weights():
+    model = model_compiled_with("mse")
+    model.trainable = False
+    before = model.get_weights()
+    with pytest.warns(
+        UserWarning, match="no.*trainable weights|not have any trainable"
+    ):
+        model.train_step((torch.from_numpy(padded_batch()),))
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_builds_the_compiled_loss_once():
+    # `fit` traces the model symbolically while Keras's compiled loss is
+    # unbuilt; the per-step loss must leave it built after the first batch.
+    model = lae.LSTMAutoencoder(timesteps=6, features=2, latent_dim=3, seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(padded_batch(), epochs=1, verbose=0)
+    assert model._compile_loss.built
