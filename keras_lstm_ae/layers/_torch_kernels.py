@@ -58,18 +58,27 @@ def gru_params(kernel, recurrent_kernel, bias):
 
 
 def _run_kernel(cell, inputs, states, params):
-    """Runs one fused layer over `(batch, time, features)` inputs."""
+    """Runs one fused layer over `(batch, time, features)` inputs.
+
+    `states` are `(batch, units)` tensors, or `None` for zeros. Returns the
+    outputs and the final states, each `(batch, units)`.
+    """
     training = torch.is_grad_enabled()
-    if cell == "lstm":
+    if states is None:
+        units = params[1].shape[1]
+        zeros = params[0].new_zeros((1, inputs.shape[0], units))
+        hx = (zeros, zeros) if cell == "lstm" else zeros
+    elif cell == "lstm":
         hx = (states[0].unsqueeze(0), states[1].unsqueeze(0))
+    else:
+        hx = states[0].unsqueeze(0)
+    if cell == "lstm":
         outputs, h, c = torch._VF.lstm(
             inputs, hx, params, True, 1, 0.0, training, False, True
         )
-        return outputs, [h.squeeze(0), c.squeeze(0)]
-    outputs, h = torch._VF.gru(
-        inputs, states[0].unsqueeze(0), params, True, 1, 0.0, training, False, True
-    )
-    return outputs, [h.squeeze(0)]
+        return outputs, [h[0], c[0]]
+    outputs, h = torch._VF.gru(inputs, hx, params, True, 1, 0.0, training, False, True)
+    return outputs, [h[0]]
 
 
 def _compact(inputs, mask):
@@ -110,7 +119,7 @@ def fused_rnn(
         cell: `"lstm"` or `"gru"`.
         inputs: Float tensor `(batch, time, features)`.
         initial_states: List of `(batch, units)` tensors: `[h, c]` for an
-            LSTM, `[h]` for a GRU.
+            LSTM, `[h]` for a GRU; or `None` for zeros.
         mask: Boolean tensor `(batch, time)`, `True` for real steps, or `None`.
         params: `lstm_params(...)` or `gru_params(...)`.
         return_sequences: Whether to return the output of every step.
@@ -149,7 +158,8 @@ def fused_rnn(
 
     last_output = _output_after(outputs, lengths)
     has_steps = (lengths > 0).unsqueeze(1)
-    states = [torch.where(has_steps, last_output, initial_states[0]), *states[1:]]
+    first_h = 0.0 if initial_states is None else initial_states[0]
+    states = [torch.where(has_steps, last_output, first_h), *states[1:]]
 
     if return_sequences:
         # Step t repeats the output after the real steps up to t (Keras's loop

@@ -70,17 +70,9 @@ class _FusedRNNMixin:
             and not isinstance(mask, (list, tuple))
             and self.uses_fused_kernel(mask)
         ):
-            kernel = _fast_path.tensor(self.cell.kernel)
-            initial_state = [
-                kernel.new_zeros((sequences.shape[0], size))
-                for size in _state_sizes(self.cell)
-            ]
-            last_output, outputs, _ = self._fused_loop(sequences, initial_state, mask)
+            last_output, outputs, _ = self._fused_loop(sequences, None, mask)
             output = outputs if self.return_sequences else last_output
-            if (
-                output.dtype != kernel.dtype
-                or self.compute_dtype != self.variable_dtype
-            ):
+            if self.compute_dtype != self.variable_dtype:
                 output = keras.ops.cast(output, self.compute_dtype)
             return output
         return super().call(
@@ -88,6 +80,7 @@ class _FusedRNNMixin:
         )
 
     def _fused_loop(self, sequences, initial_state, mask):
+        """`fused_rnn` with this layer's weights; `None` states start at zero."""
         from keras_lstm_ae.layers import _torch_kernels
 
         cell = self.cell
@@ -100,7 +93,7 @@ class _FusedRNNMixin:
         return _torch_kernels.fused_rnn(
             self._cell_kind,
             sequences,
-            list(initial_state),
+            None if initial_state is None else list(initial_state),
             mask,
             params,
             return_sequences=self.return_sequences,
@@ -120,11 +113,6 @@ class _FusedRNNMixin:
         return self._fused_loop(
             self._input_dropout(sequences, training), initial_state, mask
         )
-
-
-def _state_sizes(cell):
-    sizes = cell.state_size
-    return list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
 
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
