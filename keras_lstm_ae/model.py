@@ -389,7 +389,7 @@ class LSTMAutoencoder(LayerChain):
         self._batch_real_steps.value = real_steps
         step_loss = self._per_step_loss()
         # The first call builds Keras's compiled loss, which `fit` checks.
-        if step_loss is not None and self._compile_loss.built and not self.losses:
+        if step_loss is not None and self._compile_loss.built:
             values = _step_values(step_loss, y, y_pred)
             if tuple(values.shape) == tuple(weights.shape):
                 return ops.sum(values * weights) / ops.maximum(real_steps, 1.0)
@@ -407,15 +407,19 @@ class LSTMAutoencoder(LayerChain):
         Weighting the per-step values by hand gives what Keras's compiled loss
         gives with the same weights (for a single loss that averages over the
         batch) without its general bookkeeping, which on a small model costs
-        as much as the loss itself. Resolved once per `compile`.
+        as much as the loss itself. Resolved once per `compile`; a model with
+        additional losses (weight regularizers) keeps Keras's reduction, which
+        adds them.
         """
         compile_loss = getattr(self, "_compile_loss", None)
         cached = self.__dict__.get("_step_loss_cache")
         if cached is not None and cached[0] is compile_loss:
             return cached[1]
-        step_loss = _as_step_loss(
-            self.loss, getattr(compile_loss, "_user_loss_weights", "unknown")
-        )
+        step_loss = None
+        if not self.losses:
+            step_loss = _as_step_loss(
+                self.loss, getattr(compile_loss, "_user_loss_weights", "unknown")
+            )
         # Untracked: Keras would otherwise list the loss among the layers.
         object.__setattr__(self, "_step_loss_cache", (compile_loss, step_loss))
         return step_loss
@@ -490,7 +494,9 @@ class LSTMAutoencoder(LayerChain):
 
         step = int(self.optimizer.iterations.numpy()) if self.optimizer else 0
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed + step)
+            # The CPU generator only, as forked (`torch.manual_seed` also
+            # queues seeds for CUDA, which costs a stack trace per call).
+            torch.default_generator.manual_seed(self.seed + step)
             yield
 
     def fit(self, x=None, y=None, *args, **kwargs):

@@ -141,3 +141,18 @@ def test_fit_builds_the_compiled_loss_once():
     model.compile(optimizer="adam", loss="mse")
     model.fit(padded_batch(), epochs=1, verbose=0)
     assert model._compile_loss.built
+
+
+def test_weight_regularizers_are_added_to_the_loss():
+    model = lae.LSTMAutoencoder(timesteps=6, features=2, latent_dim=3, seed=0)
+    kernel = model.encoder.get_layer("latent").kernel
+    kernel.regularizer = keras.regularizers.L2(0.1)
+    model.compile(optimizer="adam", loss="mse")
+    x = padded_batch()
+    x_hat = model.predict(x, verbose=0)
+    value = model.compute_loss(x=torch.from_numpy(x), y_pred=torch.from_numpy(x_hat))
+    real = ~np.isnan(x).any(axis=-1)
+    mse = per_step_error("mse", np.nan_to_num(x), x_hat)[real].mean()
+    penalty = 0.1 * np.square(keras.ops.convert_to_numpy(kernel)).sum()
+    assert penalty > 1e-3
+    assert float(value.detach()) == pytest.approx(mse + penalty, rel=1e-5)

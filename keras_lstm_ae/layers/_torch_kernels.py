@@ -27,11 +27,15 @@ def lstm_params(kernel, recurrent_kernel, bias):
     """Keras LSTM weights as `[w_ih, w_hh, b_ih, b_hh]` for `torch._VF.lstm`.
 
     Both use the gate order input, forget, cell, output; only the layout is
-    transposed. Keras has one bias, torch two: the second is zero.
+    transposed. Keras has one bias, torch two: the second is zero. The
+    weights are transposed views, not copies: the kernels lay the weights
+    out in their own format on every call anyway (oneDNN reorders them,
+    cuDNN packs them into one buffer), and a copy costs two more autograd
+    nodes each step.
     """
     units = recurrent_kernel.shape[0]
-    w_ih = kernel.T.contiguous()
-    w_hh = recurrent_kernel.T.contiguous()
+    w_ih = kernel.T
+    w_hh = recurrent_kernel.T
     zeros = kernel.new_zeros(4 * units)
     return [w_ih, w_hh, zeros if bias is None else bias, zeros]
 
@@ -49,8 +53,8 @@ def gru_params(kernel, recurrent_kernel, bias):
         z, r, h = torch.split(weights, units, dim=-1)
         return torch.cat([r, z, h], dim=-1)
 
-    w_ih = reorder(kernel).T.contiguous()
-    w_hh = reorder(recurrent_kernel).T.contiguous()
+    w_ih = reorder(kernel).T  # Views, as in `lstm_params`.
+    w_hh = reorder(recurrent_kernel).T
     if bias is None:
         zeros = kernel.new_zeros(3 * units)
         return [w_ih, w_hh, zeros, zeros]
