@@ -70,11 +70,13 @@ def _mask_missing_steps(y, sample_weight):
 
 
 def _as_step_loss(loss, loss_weights):
-    """`(function, dtype)` giving `loss`'s unreduced values, or `None`.
+    """`(function, dtype, torch_twin)` for `loss`'s unreduced values, or `None`.
 
     `None` where Keras's own reduction must run: several losses or loss
     weights, a reduction other than the batch mean, or a cross-entropy whose
-    kind Keras picks from the data.
+    kind Keras picks from the data. `torch_twin` is the same per-step loss in
+    plain torch (`_torch_loss`), on the torch backend and for the losses that
+    have one; otherwise `None`.
     """
     if loss is None or loss_weights is not None:
         return None
@@ -88,15 +90,30 @@ def _as_step_loss(loss, loss_weights):
     if isinstance(loss, keras.losses.Loss):
         if loss.reduction not in ("sum_over_batch_size", "mean"):
             return None
-        return loss.call, loss.dtype
-    if callable(loss):
-        return loss, keras.backend.floatx()
-    return None
+        # A Keras loss class that wraps a function with no extra arguments
+        # (`MeanSquaredError()`) is that function.
+        function = getattr(loss, "fn", None)
+        if function is None or getattr(loss, "_fn_kwargs", None):
+            function = loss.call
+        dtype = loss.dtype
+    elif callable(loss):
+        function, dtype = loss, keras.backend.floatx()
+    else:
+        return None
+    return function, dtype, _torch_twin(function, dtype)
+
+
+def _torch_twin(function, dtype):
+    if keras.backend.backend() != "torch" or dtype != "float32":
+        return None
+    from keras_lstm_ae import _torch_loss
+
+    return _torch_loss.TORCH_TWINS.get(function)
 
 
 def _step_values(step_loss, y, y_pred):
     """Unreduced loss values, computed in the loss's dtype as `Loss` does."""
-    function, dtype = step_loss
+    function, dtype, _ = step_loss
     if keras.backend.standardize_dtype(y.dtype) != dtype:
         y = ops.cast(y, dtype)
     if keras.backend.standardize_dtype(y_pred.dtype) != dtype:
@@ -385,11 +402,19 @@ class LSTMAutoencoder(LayerChain):
         none, so a batch of empty sequences leaves the loss finite).
         """
         y = x if y is None else y
-        y, weights, real_steps = _mask_missing_steps(y, sample_weight)
-        self._batch_real_steps.value = real_steps
         step_loss = self._per_step_loss()
         # The first call builds Keras's compiled loss, which `fit` checks.
-        if step_loss is not None and self._compile_loss.built:
+        use_step_loss = step_loss is not None and self._compile_loss.built
+        if use_step_loss and step_loss[2] is not None:
+            from keras_lstm_ae import _torch_loss
+
+            loss, self._batch_real_steps.value = _torch_loss.masked_step_mean(
+                step_loss[2], y, y_pred, sample_weight
+            )
+            return loss
+        y, weights, real_steps = _mask_missing_steps(y, sample_weight)
+        self._batch_real_steps.value = real_steps
+        if use_step_loss:
             values = _step_values(step_loss, y, y_pred)
             if tuple(values.shape) == tuple(weights.shape):
                 return ops.sum(values * weights) / ops.maximum(real_steps, 1.0)
@@ -401,8 +426,9 @@ class LSTMAutoencoder(LayerChain):
         )
 
     def _per_step_loss(self):
-        """The compiled loss as `(function, dtype)` giving per-step values, or
-        `None` where Keras's own reduction must run.
+        """The compiled loss as `(function, dtype, torch_twin)` giving per-step
+        values (see `_as_step_loss`), or `None` where Keras's own reduction
+        must run.
 
         Weighting the per-step values by hand gives what Keras's compiled loss
         gives with the same weights (for a single loss that averages over the

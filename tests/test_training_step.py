@@ -7,6 +7,7 @@ import torch
 from keras.src.backend.torch.trainer import TorchTrainer
 
 import keras_lstm_ae as lae
+from keras_lstm_ae import _torch_loss
 from tests.helpers import random_sequences, with_nan_after
 
 LENGTHS = [6, 2, 0, 4, 6, 1, 3, 5]
@@ -48,19 +49,27 @@ def model_compiled_with(loss, **compile_kwargs):
     ],
     ids=["mse", "mae-name", "bce", "loss-instance", "function"],
 )
-@pytest.mark.parametrize("weighted", [False, True], ids=["", "sample-weights"])
+@pytest.mark.parametrize("weighted", ["none", "sequence", "step"])
 def test_loss_is_the_weighted_mean_over_real_steps(loss, name, weighted):
     model = model_compiled_with(loss)
     x = padded_batch()
     x_hat = model.predict(x, verbose=0)
-    weights = np.linspace(0.5, 2.0, len(x)).astype("float32") if weighted else None
+    weights = {
+        "none": None,
+        "sequence": np.linspace(0.5, 2.0, len(x)).astype("float32"),
+        "step": np.linspace(0.5, 2.0, x.shape[0] * x.shape[1])
+        .reshape(x.shape[:2])
+        .astype("float32"),
+    }[weighted]
     value = model.compute_loss(
         x=torch.from_numpy(x),
         y_pred=torch.from_numpy(x_hat),
         sample_weight=None if weights is None else torch.from_numpy(weights),
     )
     real = ~np.isnan(x).any(axis=-1)
-    step_weights = real * (1.0 if weights is None else weights[:, None])
+    if weights is not None and weights.ndim == 1:
+        weights = weights[:, None]
+    step_weights = real * (1.0 if weights is None else weights)
     errors = per_step_error(name, np.nan_to_num(x), x_hat)
     expected = (errors * step_weights).sum() / real.sum()
     assert float(value) == pytest.approx(expected, rel=1e-5)
@@ -156,3 +165,26 @@ def test_weight_regularizers_are_added_to_the_loss():
     penalty = 0.1 * np.square(keras.ops.convert_to_numpy(kernel)).sum()
     assert penalty > 1e-3
     assert float(value.detach()) == pytest.approx(mse + penalty, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "function", [keras.losses.mean_squared_error, keras.losses.mean_absolute_error]
+)
+def test_torch_twins_equal_keras_losses_values_and_gradients(function):
+    # The twin path (a Keras built-in) and the generic path (the same loss
+    # wrapped in a function Keras does not know) give the same loss and
+    # the same gradients.
+    assert function in _torch_loss.TORCH_TWINS
+    x = torch.from_numpy(padded_batch())
+    results = []
+    for loss in (function, lambda y_true, y_pred: function(y_true, y_pred)):
+        model = model_compiled_with(loss)
+        y_pred = torch.rand(x.shape, generator=torch.Generator().manual_seed(0))
+        y_pred.requires_grad_(True)
+        value = model.compute_loss(x=x, y_pred=y_pred)
+        (gradient,) = torch.autograd.grad(value, y_pred)
+        uses_twin = model._per_step_loss()[2] is not None
+        results.append((float(value.detach()), gradient.numpy(), uses_twin))
+    assert [uses_twin for *_, uses_twin in results] == [True, False]
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-7)

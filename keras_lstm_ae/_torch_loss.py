@@ -1,0 +1,58 @@
+"""The masked per-step loss in plain torch, for the torch training step.
+
+`LSTMAutoencoder.compute_loss` averages a per-step loss over the real
+(non-NaN) steps of a batch. On the torch backend, for the losses below, this
+module computes it with a handful of torch operations instead of Keras's
+operations, whose dispatch costs more than the arithmetic on a small model.
+The values equal Keras's (tested); any other loss takes the Keras path.
+
+This module imports torch, so it is only imported on the torch backend.
+"""
+
+import keras
+import torch
+
+
+def _squared_error(y_true, y_pred):
+    return (y_pred - y_true).square().mean(dim=-1)
+
+
+def _absolute_error(y_true, y_pred):
+    return (y_pred - y_true).abs().mean(dim=-1)
+
+
+# Keras's per-step loss functions and their torch twins.
+TORCH_TWINS = {
+    keras.losses.mean_squared_error: _squared_error,
+    keras.losses.mean_absolute_error: _absolute_error,
+}
+
+
+def masked_step_mean(function, y_true, y_pred, sample_weight=None):
+    """The mean of `function`'s per-step values over the real steps.
+
+    Args:
+        function: A torch function of `(y_true, y_pred)` giving values of
+            shape `(samples, timesteps)`.
+        y_true: Targets `(samples, timesteps, features)`; a step with any NaN
+            is padding or missing.
+        y_pred: Predictions of the same shape.
+        sample_weight: `None`, one weight per sequence, or one per step.
+
+    Returns:
+        `(loss, real_steps)`: the weighted sum of the real steps' values
+        divided by their number (0 when there is none), and that number.
+    """
+    # Computed in float32, as Keras computes its losses.
+    y_true, y_pred = y_true.to(torch.float32), y_pred.to(torch.float32)
+    missing = torch.isnan(y_true)
+    present = (~missing.any(dim=-1)).to(torch.float32)
+    values = function(torch.where(missing, 0.0, y_true), y_pred)
+    real_steps = present.sum()
+    weights = present
+    if sample_weight is not None:
+        sample_weight = sample_weight.to(torch.float32)
+        if sample_weight.dim() == 1:
+            sample_weight = sample_weight.unsqueeze(-1)
+        weights = present * sample_weight
+    return (values * weights).sum() / real_steps.clamp(min=1.0), real_steps
