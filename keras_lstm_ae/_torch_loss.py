@@ -44,14 +44,15 @@ def masked_step_mean(function, y_true, y_pred, sample_weight=None):
         divided by their number (0 when there is none), and that number.
     """
     # Computed in float32, as Keras computes its losses.
-    y_true, y_pred = y_true.to(torch.float32), y_pred.to(torch.float32)
+    y_true = torch.as_tensor(y_true, dtype=torch.float32)
+    y_pred = torch.as_tensor(y_pred, dtype=torch.float32)
     missing = torch.isnan(y_true)
     present = (~missing.any(dim=-1)).to(torch.float32)
     values = function(torch.where(missing, 0.0, y_true), y_pred)
     real_steps = present.sum()
     weights = present
     if sample_weight is not None:
-        sample_weight = sample_weight.to(torch.float32)
+        sample_weight = torch.as_tensor(sample_weight, dtype=torch.float32)
         if sample_weight.dim() == 1:
             sample_weight = sample_weight.unsqueeze(-1)
         weights = present * sample_weight

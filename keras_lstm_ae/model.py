@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 from keras.src.backend import set_keras_mask  # Not exported; stable since Keras 3.6.
+from keras.src.losses.losses import LossFunctionWrapper  # Not exported either.
 
 from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae import validation
@@ -92,9 +93,13 @@ def _as_step_loss(loss, loss_weights):
             return None
         # A Keras loss class that wraps a function with no extra arguments
         # (`MeanSquaredError()`) is that function.
-        function = getattr(loss, "fn", None)
-        if function is None or getattr(loss, "_fn_kwargs", None):
-            function = loss.call
+        function = loss.call
+        if (
+            isinstance(loss, LossFunctionWrapper)
+            and type(loss).call is LossFunctionWrapper.call
+            and not loss._fn_kwargs
+        ):
+            function = loss.fn
         dtype = loss.dtype
     elif callable(loss):
         function, dtype = loss, keras.backend.floatx()

@@ -192,3 +192,13 @@ def test_torch_twins_equal_keras_losses_values_and_gradients(function):
     assert [uses_twin for *_, uses_twin in results] == [True, False]
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
     np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-7)
+
+
+def test_compute_loss_takes_numpy_arrays():
+    model = model_compiled_with("mse")
+    x = padded_batch()
+    x_hat = model.predict(x, verbose=0)
+    real = ~np.isnan(x).any(axis=-1)
+    expected = per_step_error("mse", np.nan_to_num(x), x_hat)[real].mean()
+    value = model.compute_loss(x=x, y_pred=x_hat)
+    assert float(value) == pytest.approx(expected, rel=1e-5)
