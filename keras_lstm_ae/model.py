@@ -38,16 +38,9 @@ class _RealStepWeightedMean(keras.metrics.Mean):
         self._real_steps = real_steps
 
     def update_state(self, values, sample_weight=None):
-        real_steps = self._real_steps.value
-        if real_steps is None or len(ops.shape(values)):
-            weight = sample_weight if real_steps is None else real_steps
-            super().update_state(values, sample_weight=weight)
-            return
-        # A scalar batch loss: its weighted sum and weight, without the
-        # general broadcasting of `Mean.update_state`.
-        real_steps = ops.cast(real_steps, self.dtype)
-        self.total.assign_add(ops.cast(values, self.dtype) * real_steps)
-        self.count.assign_add(real_steps)
+        if self._real_steps.value is not None:
+            sample_weight = self._real_steps.value
+        return super().update_state(values, sample_weight=sample_weight)
 
 
 def _mask_missing_steps(y, sample_weight):
