@@ -17,6 +17,7 @@ from keras_lstm_ae._backend import choose_default_backend
 choose_default_backend()
 
 from keras_lstm_ae import datasets, layers, plotting
+from keras_lstm_ae.anomaly import metrics
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.data import (
     MinMaxScaler,
@@ -37,6 +38,7 @@ from keras_lstm_ae.plotting import (
     plot_reconstructions,
 )
 from keras_lstm_ae.saving import load_model
+from keras_lstm_ae.sequence_encoder import SequenceEncoder, load_encoder
 
 __version__ = "0.1.0"
 
@@ -44,12 +46,15 @@ __all__ = [
     "LSTMAutoencoder",
     "MinMaxScaler",
     "NotFittedError",
+    "SequenceEncoder",
     "StandardScaler",
     "TerminateOnNaNKeepBest",
     "datasets",
     "layers",
+    "load_encoder",
     "load_model",
     "load_scaler",
+    "metrics",
     "pad_sequences",
     "plot_anomaly_scores",
     "plot_architecture",

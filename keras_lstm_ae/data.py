@@ -217,6 +217,73 @@ def pad_sequences(
     return batch
 
 
+def as_sequence_batch(X, name="X"):
+    """Sequences in any form the estimators accept, as one NaN-padded batch.
+
+    Args:
+        X: A NaN-padded array `(n, timesteps, features)`; an array or pandas
+            `DataFrame` `(n, timesteps)`, one sequence per row and one
+            feature (NaN or empty cells after a sequence are padding); or a
+            list of sequences of different lengths, each `(steps,)` or
+            `(steps, features)` (see `pad_sequences`).
+        name: The argument's name, used in error messages.
+
+    Returns:
+        A float32 array `(n, timesteps, features)`, NaN-padded after each
+        sequence.
+
+    Raises:
+        TypeError: If `X` holds something other than numbers, or is not one
+            of the forms above.
+        ValueError: If `X` is empty, has another number of dimensions, holds
+            infinities or mixes feature counts.
+
+    Example:
+
+    >>> as_sequence_batch([[1.0, 2.0], [3.0]]).shape
+    (2, 2, 1)
+    >>> as_sequence_batch(np.zeros((4, 10))).shape
+    (4, 10, 1)
+    """
+    if isinstance(X, (list, tuple)):
+        arrays, _, features = _prepare_sequences(X, name)
+        batch = np.full(
+            (len(arrays), max(1, *(len(a) for a in arrays)), features),
+            np.nan,
+            dtype=np.float32,
+        )
+        for index, values in enumerate(arrays):
+            batch[index, : len(values)] = values
+        return batch
+    if isinstance(X, pd.Series):
+        raise TypeError(
+            f"`{name}` is a pandas Series: one sequence. Pass a list of sequences, "
+            f"`[{name}]`, or a DataFrame with one sequence per row."
+        )
+    if isinstance(X, pd.DataFrame):
+        X = _pandas_to_numpy(X, name)
+    elif isinstance(X, (str, bytes, dict)) or not hasattr(X, "__array__"):
+        raise TypeError(
+            f"`{name}` must be an array (n, timesteps[, features]) or a list of "
+            f"sequences; got {type(X).__name__}."
+        )
+    array = as_float_array(X, name)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3:
+        raise ValueError(
+            f"`{name}` must be 3-D (n, timesteps, features), 2-D (n, timesteps) "
+            f"or a list of sequences; got shape {array.shape}."
+        )
+    if 0 in array.shape:
+        raise ValueError(
+            f"`{name}` has shape {array.shape}: it needs at least one sequence, "
+            "one step and one feature."
+        )
+    _raise_if_infinite(array, name)
+    return array
+
+
 def _as_batch(x, name):
     """`x` as a 3-D floating array; a floating array keeps its dtype."""
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":

@@ -1,0 +1,263 @@
+"""What the scikit-learn style estimators share: parameters, training, files.
+
+`SequenceEncoder` and `AnomalyDetector` each wrap an `LSTMAutoencoder`. This
+module holds what they do alike:
+
+- parameters: scikit-learn's `get_params`/`set_params`/`clone`, including the
+  `**model_options` passed on to `LSTMAutoencoder`;
+- training: a seeded held-out validation split, early stopping with the best
+  weights restored, Keras's progress bars when `verbose`;
+- files: one `.keras` archive holding the autoencoder (loadable with
+  `keras.saving.load_model`) plus the estimator's own state as JSON, written
+  atomically; pickling goes through the same archive.
+"""
+
+import inspect
+import json
+import os
+import tempfile
+import zipfile
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from keras_lstm_ae.data import NotFittedError
+from keras_lstm_ae.model import LSTMAutoencoder
+from keras_lstm_ae.saving import (
+    load_model,
+    refuse_overwrite,
+    saved_suffix,
+    write_atomically,
+)
+from keras_lstm_ae.validation import check_positive_int, check_rate
+
+# The entry that holds the estimator's state inside the `.keras` archive;
+# Keras's own loader ignores it.
+STATE_ENTRY = "keras_lstm_ae_estimator.json"
+STATE_FORMAT_VERSION = 1
+
+# `LSTMAutoencoder` arguments an estimator sets itself from the data.
+_DATA_ARGUMENTS = ("timesteps", "features", "latent_dim")
+
+
+def model_option_names():
+    """The `LSTMAutoencoder` arguments a user may pass as `**model_options`."""
+    names = inspect.signature(LSTMAutoencoder.__init__).parameters
+    return tuple(
+        name
+        for name, parameter in names.items()
+        if parameter.kind == parameter.KEYWORD_ONLY
+    )
+
+
+class SequenceModelEstimator(BaseEstimator):
+    """Base class: an estimator that trains an `LSTMAutoencoder` on sequences.
+
+    Subclasses store their constructor arguments (scikit-learn style) and
+    `self._model_options`; they define `_default_model_options()`.
+    """
+
+    # --- Parameters ---
+
+    def get_params(self, deep=True):
+        """The constructor arguments, `**model_options` included."""
+        params = super().get_params(deep=deep)
+        params.update(self._model_options)
+        return params
+
+    def set_params(self, **params):
+        """Sets constructor arguments, `**model_options` included; returns self."""
+        own = set(super().get_params(deep=False))
+        for name in list(params):
+            if name not in own:
+                self._model_options[name] = params.pop(name)
+        return super().set_params(**params)
+
+    def _model_options_checked(self):
+        allowed = model_option_names()
+        for name in self._model_options:
+            if name not in allowed:
+                raise TypeError(
+                    f"{type(self).__name__} got an unknown option {name!r}; "
+                    "options passed on to LSTMAutoencoder are "
+                    f"{', '.join(allowed)}."
+                )
+        return {**self._default_model_options(), **self._model_options}
+
+    def _check_training_arguments(self):
+        check_positive_int(self.epochs, "epochs")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.patience, "patience")
+        check_rate(self.validation_split, "validation_split")
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))
+        ):
+            raise TypeError(f"`seed` must be an integer or None; got {self.seed!r}.")
+
+    def _check_fitted(self, method):
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet. Call `fit` with "
+                f"training data before `{method}`."
+            )
+
+    # --- Training ---
+
+    def _build_model(self, timesteps, features, latent_dim, options):
+        model = LSTMAutoencoder(
+            timesteps=timesteps,
+            features=features,
+            latent_dim=latent_dim,
+            seed=self.seed,
+            **options,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            loss="mse",
+        )
+        return model
+
+    def _train(self, model, x, y):
+        """Trains `model` on inputs `x` and targets `y` with early stopping.
+
+        A random `validation_split` of the sequences (seeded by `seed`) is held
+        out; training stops when its loss has not improved for `patience`
+        epochs, and the best epoch's weights are restored. With no held-out
+        data (`validation_split=0`, or a single sequence), the training loss
+        decides instead.
+
+        Returns:
+            The `History.history` dict.
+        """
+        order = np.random.default_rng(self.seed).permutation(len(x))
+        held_out = round(self.validation_split * len(x))
+        if self.validation_split > 0 and len(x) > 1:
+            held_out = min(max(held_out, 1), len(x) - 1)
+        else:
+            held_out = 0
+        validation, training = order[:held_out], order[held_out:]
+        monitor = "val_loss" if held_out else "loss"
+        stopping = keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=self.patience, restore_best_weights=True
+        )
+        history = model.fit(
+            x[training],
+            y[training],
+            validation_data=(x[validation], y[validation]) if held_out else None,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            shuffle=True,
+            callbacks=[stopping],
+            verbose=self.verbose,
+        )
+        return {
+            key: [float(v) for v in values] for key, values in history.history.items()
+        }
+
+    # --- Files ---
+
+    def _fitted_state(self):
+        """The JSON-serialisable fitted state besides `model_` (subclasses)."""
+        raise NotImplementedError
+
+    def _set_fitted_state(self, state):
+        raise NotImplementedError
+
+    def _state_document(self):
+        params = {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in self._model_options
+        }
+        return {
+            "format": f"keras_lstm_ae.{type(self).__name__}",
+            "format_version": STATE_FORMAT_VERSION,
+            "params": _to_json(params),
+            "model_options": _to_json(self._model_options),
+            "fitted": _to_json(self._fitted_state()),
+        }
+
+    def _write_archive(self, path):
+        self.model_.save(path)
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr(STATE_ENTRY, json.dumps(self._state_document()))
+
+    def save(self, filepath, overwrite=True):
+        """Saves the fitted estimator to one `.keras` file, atomically.
+
+        The file is a Keras archive: `keras.saving.load_model` reads the
+        autoencoder from it, and `lae.load_encoder` / `lae.load_detector`
+        the whole estimator (scaler and fitted settings included). An
+        interrupted save leaves any earlier file untouched.
+
+        Raises:
+            NotFittedError: If the estimator is not fitted.
+            ValueError: If `filepath` does not end in `.keras`.
+            FileExistsError: If the file exists and `overwrite=False`.
+        """
+        self._check_fitted("save")
+        suffix = saved_suffix(filepath, (".keras",))
+        refuse_overwrite(filepath, overwrite)
+        write_atomically(filepath, self._write_archive, suffix)
+
+    @classmethod
+    def _load(cls, filepath):
+        path = os.fspath(filepath)
+        model = load_model(path)  # Clear errors for missing or damaged files.
+        with zipfile.ZipFile(path) as archive:
+            if STATE_ENTRY not in archive.namelist():
+                raise ValueError(
+                    f"{path!r} holds a Keras model but no {cls.__name__}: it was "
+                    "not written by an estimator's `save`. Load it with "
+                    "`lae.load_model`."
+                )
+            document = json.loads(archive.read(STATE_ENTRY))
+        expected = f"keras_lstm_ae.{cls.__name__}"
+        if document.get("format") != expected:
+            raise ValueError(
+                f"{path!r} holds a {document.get('format')!r}, not a {cls.__name__}."
+            )
+        return cls._from_document(document, model)
+
+    @classmethod
+    def _from_document(cls, document, model):
+        estimator = cls(**document["params"], **document["model_options"])
+        estimator._set_fitted_state(document["fitted"])
+        estimator.model_ = model
+        return estimator
+
+    # --- Pickling: the model travels as its `.keras` archive ---
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if "model_" in state:
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "model.keras")
+                state["model_"].save(path)
+                with open(path, "rb") as file:
+                    state["model_"] = file.read()
+        return state
+
+    def __setstate__(self, state):
+        model = state.get("model_")
+        if isinstance(model, bytes):
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "model.keras")
+                with open(path, "wb") as file:
+                    file.write(model)
+                state["model_"] = keras.saving.load_model(path)
+        self.__dict__.update(state)
+
+
+def _to_json(value):
+    """Tuples to lists and NumPy scalars or arrays to Python numbers, recursively."""
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _to_json(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

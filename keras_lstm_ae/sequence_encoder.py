@@ -1,0 +1,263 @@
+"""`SequenceEncoder`: sequences in, fixed-length vectors out, in one line."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from keras_lstm_ae import segments
+from keras_lstm_ae._estimator import SequenceModelEstimator
+from keras_lstm_ae.data import StandardScaler, as_sequence_batch, sequence_lengths
+from keras_lstm_ae.validation import check_positive_int
+
+
+class SequenceEncoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, SequenceModelEstimator
+):
+    """Encodes each sequence as a fixed-length vector, scikit-learn style.
+
+    `fit(X)` trains an LSTM autoencoder on the sequences and `transform(X)`
+    returns its encoder's vector for each one: `(n, latent_dim)`. Everything a
+    good encoding needs is inside, with defaults chosen by measurement on
+    real data sets (`benchmarks/bench_encodings.py`):
+
+    - Scaling: each feature is standardised with statistics of the whole
+      training set (NaN-aware), so differences of level and amplitude between
+      sequences survive, as they do for a nearest-neighbour rule on the raw
+      series.
+    - Fewer, wider steps: long sequences are cut into segments of
+      consecutive values, each read by the LSTM as one step
+      (`segment_length_`), so the encoder's state summarises a few wide steps
+      rather than carrying details over hundreds of narrow ones. By default
+      a sequence becomes at most 8 steps, of at most 64 values each: 150
+      steps become 8 steps of 19 values, 1460 steps 23 of 64.
+    - A bidirectional encoder: the vector is a projection of the final states
+      of both directions, so the start of a sequence is as present in it as
+      its end.
+    - A reversed target (Srivastava et al., 2015): the decoder rebuilds the
+      sequence back to front, so what the encoder read last is rebuilt first.
+    - Held-out validation data and early stopping with the best weights
+      restored.
+
+    Sequences may have different lengths: NaN after a sequence is padding,
+    and a NaN inside one is a missing value, interpolated from its
+    neighbours. `transform` accepts sequences longer than any seen in `fit`.
+
+    Args:
+        latent_dim: Length of each vector. Defaults to 16.
+        epochs: The most passes over the training data. Defaults to 1000;
+            early stopping usually ends training sooner.
+        batch_size: Sequences per gradient step. Defaults to 16.
+        validation_split: Fraction of the sequences held out (at random,
+            seeded by `seed`) to decide when to stop. Defaults to 0.1.
+        patience: Epochs without improvement of the held-out loss before
+            training stops. Defaults to 100.
+        segment_length: Consecutive values per LSTM step, or `None` to choose
+            from the longest training sequence as described above
+            (`keras_lstm_ae.segments.auto_segment_length`). 1 reads one step
+            at a time. Defaults to `None`.
+        learning_rate: Adam's learning rate. Defaults to 0.001.
+        seed: Integer seed for the split, the initial weights and the
+            shuffling, or `None`.
+        verbose: Keras's progress output during `fit` and `transform`: 0
+            (silent), 1 (progress bars) or 2 (a line per epoch). Defaults
+            to 0.
+        **model_options: Passed on to `LSTMAutoencoder`, overriding this
+            estimator's choices, e.g. `units=(64,)`, `bidirectional=False`,
+            `cell="gru"`.
+
+    Attributes:
+        model_: The trained `LSTMAutoencoder`. It reads scaled sequences cut
+            into segments (`segment_length_` steps each) and rebuilds them
+            back to front; `transform` and `inverse_transform` do that
+            bookkeeping for you.
+        scaler_: The `StandardScaler` fitted on the training sequences.
+        history_: The training history: a dict of per-epoch lists (`loss`,
+            and `val_loss` when data was held out).
+        segment_length_: Steps per segment.
+        timesteps_: The longest sequence seen by `fit`.
+        n_features_in_: Features per step.
+
+    Example:
+
+    >>> X = [np.sin(np.linspace(0, f, 30)) for f in (3.0, 5.0, 7.0, 9.0)]
+    >>> encoder = SequenceEncoder(latent_dim=4, epochs=2, seed=0).fit(X)
+    >>> encoder.transform(X).shape
+    (4, 4)
+    """
+
+    def __init__(
+        self,
+        latent_dim=16,
+        *,
+        epochs=1000,
+        batch_size=16,
+        validation_split=0.1,
+        patience=100,
+        segment_length=None,
+        learning_rate=0.001,
+        seed=None,
+        verbose=0,
+        **model_options,
+    ):
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.patience = patience
+        self.segment_length = segment_length
+        self.learning_rate = learning_rate
+        self.seed = seed
+        self.verbose = verbose
+        self._model_options = model_options
+
+    @staticmethod
+    def _default_model_options():
+        return {"units": (128,), "bidirectional": True}
+
+    @property
+    def _n_features_out(self):
+        return self.latent_dim
+
+    # --- Fitting ---
+
+    def fit(self, X, y=None):
+        """Trains the autoencoder on the sequences `X`.
+
+        Args:
+            X: Sequences: a NaN-padded array `(n, timesteps, features)`, an
+                array `(n, timesteps)` (one feature), or a list of arrays
+                `(steps,)` or `(steps, features)` of different lengths.
+            y: Ignored; there for scikit-learn's `Pipeline`.
+
+        Returns:
+            The fitted encoder itself.
+
+        Raises:
+            TypeError: If `X` holds something other than numbers, or an
+                argument has the wrong type.
+            ValueError: If `X` is empty, mixes feature counts, holds a
+                sequence with no real step, or an argument is out of range.
+        """
+        latent_dim = check_positive_int(self.latent_dim, "latent_dim")
+        if self.segment_length is not None:
+            check_positive_int(self.segment_length, "segment_length")
+        self._check_training_arguments()
+        options = self._model_options_checked()
+        x = as_sequence_batch(X, "X")
+        _check_no_empty_sequence(x, "X")
+        scaler = StandardScaler().fit(x)
+        segment_length = self.segment_length or segments.auto_segment_length(x.shape[1])
+        inputs = segments.to_segments(
+            segments.fill_gaps(scaler.transform(x)), segment_length
+        )
+        model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
+        self.history_ = self._train(model, inputs, inputs[:, ::-1])
+        self.model_ = model
+        self.scaler_ = scaler
+        self.segment_length_ = segment_length
+        self.timesteps_ = x.shape[1]
+        self.n_features_in_ = x.shape[2]
+        return self
+
+    # --- Encoding and decoding ---
+
+    def transform(self, X):
+        """Encodes each sequence as a vector.
+
+        Args:
+            X: Sequences, in any of the forms `fit` takes, of any length.
+
+        Returns:
+            A float32 array `(n, latent_dim)`.
+
+        Raises:
+            NotFittedError: If the encoder is not fitted.
+            ValueError: If `X` has another feature count than in `fit`, or
+                holds a sequence with no real step (it has no encoding).
+        """
+        self._check_fitted("transform")
+        x = as_sequence_batch(X, "X")
+        if x.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"`X` has {x.shape[2]} feature(s) per step; this encoder was "
+                f"fitted on {self.n_features_in_}."
+            )
+        _check_no_empty_sequence(x, "X")
+        inputs = segments.to_segments(
+            segments.fill_gaps(self.scaler_.transform(x)), self.segment_length_
+        )
+        return self.model_.encoder.predict(
+            inputs, batch_size=256, verbose=self.verbose
+        ).astype(np.float32)
+
+    def inverse_transform(self, Z):
+        """Decodes vectors into sequences, in the original units.
+
+        Args:
+            Z: Vectors `(n, latent_dim)`, such as `transform` returns.
+
+        Returns:
+            A float32 array `(n, timesteps_, features)`: the sequence each
+            vector stands for, over the longest length seen in `fit` (the
+            vector does not say where a shorter sequence ended).
+
+        Raises:
+            NotFittedError: If the encoder is not fitted.
+            ValueError: If `Z` is not `(n, latent_dim)`.
+        """
+        self._check_fitted("inverse_transform")
+        z = np.asarray(Z, dtype=np.float32)
+        if z.ndim != 2 or z.shape[1] != self.model_.latent_dim:
+            raise ValueError(
+                f"`Z` must have shape (n, {self.model_.latent_dim}); got {z.shape}."
+            )
+        reversed_segments = self.model_.decoder.predict(
+            z, batch_size=256, verbose=self.verbose
+        )
+        x = segments.from_segments(
+            reversed_segments[:, ::-1], self.n_features_in_, self.timesteps_
+        )
+        return self.scaler_.inverse_transform(x)
+
+    # --- Files ---
+
+    def _fitted_state(self):
+        return {
+            "scaler": self.scaler_.get_config(),
+            "history": self.history_,
+            "segment_length": self.segment_length_,
+            "timesteps": self.timesteps_,
+            "n_features_in": self.n_features_in_,
+        }
+
+    def _set_fitted_state(self, state):
+        self.scaler_ = StandardScaler.from_config(state["scaler"])
+        self.history_ = state["history"]
+        self.segment_length_ = state["segment_length"]
+        self.timesteps_ = state["timesteps"]
+        self.n_features_in_ = state["n_features_in"]
+
+
+def _check_no_empty_sequence(x, name):
+    empty = np.flatnonzero(sequence_lengths(x) == 0)
+    if empty.size:
+        raise ValueError(
+            f"`{name}[{empty[0]}]` has no real step (every value is NaN), so it "
+            f"has no encoding; {empty.size} sequence(s) of `{name}` are empty. "
+            "Drop them first."
+        )
+
+
+def load_encoder(filepath):
+    """Loads a `SequenceEncoder` written by its `save`.
+
+    Args:
+        filepath: The `.keras` file.
+
+    Returns:
+        The fitted `SequenceEncoder`, scaler and settings included.
+
+    Raises:
+        FileNotFoundError: If there is no file at `filepath`.
+        ValueError: If the file is damaged, or holds no `SequenceEncoder`.
+    """
+    return SequenceEncoder._load(filepath)
