@@ -18,6 +18,7 @@ choose_default_backend()
 
 from keras_lstm_ae import datasets, layers, plotting
 from keras_lstm_ae.anomaly import metrics
+from keras_lstm_ae.anomaly_detector import AnomalyDetector, load_detector
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.data import (
     MinMaxScaler,
@@ -33,6 +34,8 @@ from keras_lstm_ae.model import LSTMAutoencoder
 from keras_lstm_ae.plotting import (
     plot_anomaly_scores,
     plot_architecture,
+    plot_detection,
+    plot_error_histogram,
     plot_latent,
     plot_loss,
     plot_reconstructions,
@@ -43,6 +46,7 @@ from keras_lstm_ae.sequence_encoder import SequenceEncoder, load_encoder
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyDetector",
     "LSTMAutoencoder",
     "MinMaxScaler",
     "NotFittedError",
@@ -51,6 +55,7 @@ __all__ = [
     "TerminateOnNaNKeepBest",
     "datasets",
     "layers",
+    "load_detector",
     "load_encoder",
     "load_model",
     "load_scaler",
@@ -58,6 +63,8 @@ __all__ = [
     "pad_sequences",
     "plot_anomaly_scores",
     "plot_architecture",
+    "plot_detection",
+    "plot_error_histogram",
     "plot_latent",
     "plot_loss",
     "plot_reconstructions",

@@ -118,33 +118,43 @@ class SequenceModelEstimator(BaseEstimator):
         )
         return model
 
-    def _train(self, model, x, y):
-        """Trains `model` on inputs `x` and targets `y` with early stopping.
+    def _train(self, model, inputs, validation="split"):
+        """Trains `model` to rebuild `inputs` back to front, with early stopping.
 
-        A random `validation_split` of the sequences (seeded by `seed`) is held
-        out; training stops when its loss has not improved for `patience`
-        epochs, and the best epoch's weights are restored. With no held-out
-        data (`validation_split=0`, or a single sequence), the training loss
-        decides instead.
+        The target is each input reversed in time (Srivastava et al., 2015):
+        the decoder rebuilds first what the encoder read last. Training stops
+        when the held-out loss has not improved for `patience` epochs, and the
+        best epoch's weights are restored.
+
+        Args:
+            model: A compiled `LSTMAutoencoder`.
+            inputs: `(n, steps, features)` training inputs.
+            validation: Held-out inputs; `"split"` to hold out a random
+                `validation_split` of `inputs` (seeded by `seed`); or `None`
+                to let the training loss decide.
 
         Returns:
-            The `History.history` dict.
+            The `History.history` dict, as lists of floats.
         """
-        order = np.random.default_rng(self.seed).permutation(len(x))
-        held_out = round(self.validation_split * len(x))
-        if self.validation_split > 0 and len(x) > 1:
-            held_out = min(max(held_out, 1), len(x) - 1)
-        else:
+        if isinstance(validation, str):
+            order = np.random.default_rng(self.seed).permutation(len(inputs))
             held_out = 0
-        validation, training = order[:held_out], order[held_out:]
-        monitor = "val_loss" if held_out else "loss"
+            if self.validation_split > 0 and len(inputs) > 1:
+                held_out = round(self.validation_split * len(inputs))
+                held_out = min(max(held_out, 1), len(inputs) - 1)
+            validation = inputs[order[:held_out]] if held_out else None
+            inputs = inputs[order[held_out:]]
         stopping = keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=self.patience, restore_best_weights=True
+            monitor="loss" if validation is None else "val_loss",
+            patience=self.patience,
+            restore_best_weights=True,
         )
         history = model.fit(
-            x[training],
-            y[training],
-            validation_data=(x[validation], y[validation]) if held_out else None,
+            inputs,
+            inputs[:, ::-1],
+            validation_data=(
+                None if validation is None else (validation, validation[:, ::-1])
+            ),
             epochs=self.epochs,
             batch_size=self.batch_size,
             shuffle=True,
@@ -154,6 +164,12 @@ class SequenceModelEstimator(BaseEstimator):
         return {
             key: [float(v) for v in values] for key, values in history.history.items()
         }
+
+    def _rebuild(self, inputs):
+        """The model's reconstructions of `inputs`, put back in time order."""
+        return self.model_.predict(inputs, batch_size=256, verbose=self.verbose)[
+            :, ::-1
+        ]
 
     # --- Files ---
 
@@ -215,8 +231,10 @@ class SequenceModelEstimator(BaseEstimator):
             document = json.loads(archive.read(STATE_ENTRY))
         expected = f"keras_lstm_ae.{cls.__name__}"
         if document.get("format") != expected:
+            saved = str(document.get("format")).rpartition(".")[2]
             raise ValueError(
-                f"{path!r} holds a {document.get('format')!r}, not a {cls.__name__}."
+                f"{path!r} holds a saved {saved}, not the {cls.__name__} that "
+                "was asked for."
             )
         return cls._from_document(document, model)
 

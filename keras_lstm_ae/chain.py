@@ -119,12 +119,16 @@ class LayerChain(keras.Model):
     def _calls_directly(self, x):
         return self._direct_chain is not None and keras.ops.is_tensor(x)
 
-    def train_step(self, data):
+    def train_step(self, *args):
         """Keras's torch `train_step`, with the forward pass called directly.
 
         Elsewhere (other backends, inputs that are not one tensor, layers
-        that are not one float32 chain) it is Keras's own `train_step`.
+        that are not one float32 chain) it is Keras's own `train_step`; JAX's
+        trainer calls it as `train_step(state, data)`.
         """
+        if keras.backend.backend() != "torch":
+            return super().train_step(*args)
+        (data,) = args
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if not self._calls_directly(x):
             return super().train_step(data)
@@ -150,8 +154,11 @@ class LayerChain(keras.Model):
             )
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def test_step(self, data):
+    def test_step(self, *args):
         """Keras's torch `test_step`, with the forward pass called directly."""
+        if keras.backend.backend() != "torch":
+            return super().test_step(*args)
+        (data,) = args
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if not self._calls_directly(x):
             return super().test_step(data)

@@ -1,17 +1,26 @@
-"""Built-in data sets: small synthetic generators and real UCR/UEA problems.
+"""Built-in data sets: synthetic generators, real UCR/UEA problems, anomalies.
 
 Nothing is ever downloaded. The synthetic sets are generated on the spot; the
-real ones are read from the files that ship inside the `aeon` wheel (install
-them with `pip install "keras-lstm-ae[datasets]"`).
+real ones are read from the files that ship inside the `aeon` and `sktime`
+wheels (install them with `pip install "keras-lstm-ae[datasets]"`).
 
-Every loader returns batches in this library's convention: float32 arrays
-`(samples, timesteps, features)` in which an all-NaN step is padding.
+- Sequence batches: `make_moving_ones`, `make_ragged_ramps`, `load_ucr`,
+  `load_gunpoint`, `load_japanese_vowels`. These return batches in this
+  library's convention: float32 arrays `(samples, timesteps, features)` in
+  which an all-NaN step is padding.
+- Anomaly detection: `make_anomalies` (kinds in `ANOMALY_KINDS`),
+  `load_yahoo`, `load_daphnet`. These return one long series and an int64
+  label per step (1 = anomalous); cut the series into windows with
+  `keras_lstm_ae.sliding_windows`.
 """
 
 import contextlib
+import importlib.util
+import numbers
 import os
 
 import numpy as np
+import pandas as pd
 
 from keras_lstm_ae.data import pad_sequences
 from keras_lstm_ae.validation import check_choice, check_positive_int
@@ -34,6 +43,22 @@ UCR_DATASETS = tuple(_UCR_TIMESTEPS)
 """Names of the real data sets `load_ucr` reads offline."""
 
 _SPLITS = ("train", "test")
+
+ANOMALY_KINDS = ("spike", "level_shift", "shape", "frequency", "channel")
+"""The kinds of anomaly `make_anomalies` injects."""
+
+DAPHNET_CHANNELS = (
+    "ankle_horiz_fwd",
+    "ankle_vert",
+    "ankle_horiz_lateral",
+    "leg_horiz_fwd",
+    "leg_vert",
+    "leg_horiz_lateral",
+    "trunk_horiz_fwd",
+    "trunk_vert",
+    "trunk_horiz_lateral",
+)
+"""The 9 channels of `load_daphnet`, in column order."""
 
 
 def make_moving_ones(n_samples=1000, timesteps=10, features=8, seed=0, padded=True):
@@ -236,3 +261,293 @@ def load_japanese_vowels(split="train", return_class_names=False):
     return load_ucr(
         "JapaneseVowels", split=split, return_class_names=return_class_names
     )
+
+
+# --------------------------------------------------------------------------
+# Anomaly detection
+# --------------------------------------------------------------------------
+
+# Sizes of the injected anomalies, in units of the normal series: its cycles
+# have an amplitude of 1 plus a harmonic of 0.3 to 0.6, so they stay within
+# about [-1.6, 1.6].
+_SPIKE_COUNT = 5
+_SPIKE_HEIGHT = 2.0  # Added away from zero: every spike lies beyond +-2.
+_LEVEL_SHIFT = 1.0
+_LEVEL_SHIFT_PERIODS = 2
+_FREQUENCY_PERIODS = 4  # Run as 6 cycles: 1.5 times as fast.
+_FREQUENCY_CYCLES = 6
+_STUCK_PERIODS = 2
+_MIN_PERIOD = 8
+_MIN_PERIODS_PER_SERIES = 8
+
+
+def _check_noise(noise):
+    """Returns `noise` as a float, or raises if it is not a number >= 0."""
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"`noise` must be a number >= 0; got {noise!r}.")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"`noise` must be a finite number >= 0; got {noise}.")
+    return float(noise)
+
+
+def _cycles(phase, shapes):
+    """The normal waveform of every channel at the given phases (radians)."""
+    first, second, harmonic = shapes
+    phase = np.asarray(phase, dtype=np.float64)[:, None]
+    return np.sin(phase + first) + harmonic * np.sin(2 * phase + second)
+
+
+def make_anomalies(kind, length=2000, features=1, period=50, noise=0.05, seed=0):
+    """Generates a normal series to fit on and a series with an anomaly in it.
+
+    The normal series is periodic: channel `c` at step `t` is
+    `sin(2 pi t / period + a_c) + h_c sin(4 pi t / period + b_c)` plus
+    Gaussian noise, with phases `a_c`, `b_c` and a harmonic `h_c` in
+    [0.3, 0.6] drawn per channel, so every channel has its own shape and
+    all stay within about [-1.6, 1.6]. `test` continues `train` in time
+    (step `i` of `test` is step `length + i` of the same process); with
+    `length` a multiple of `period`, as by default, step `i` of both is at
+    the same point of the cycle. One or a few anomalies are then injected
+    into `test`, at least one period from either end; with the defaults:
+
+    - `"spike"`: 5 isolated steps, one in each fifth of the series, pushed
+      2.0 further from zero, beyond the normal range (all channels).
+    - `"level_shift"`: 2 periods (100 steps) offset by +1.0 or -1.0 (all
+      channels).
+    - `"shape"`: one period (50 steps) drawn with straight lines through the
+      cycle's start, its maximum, its minimum and the next cycle's start: a
+      triangle wave with the same range and no jumps (all channels).
+    - `"frequency"`: 4 periods (200 steps) that hold 6 cycles, 1.5 times as
+      fast, and rejoin the normal cycle without a jump (all channels).
+    - `"channel"` (needs `features >= 2`): one channel, drawn by the seed,
+      is stuck at its value at the start of 2 periods (100 steps), like a
+      frozen sensor, while the other channels go on normally.
+
+    Args:
+        kind: One of `ANOMALY_KINDS`: "spike", "level_shift", "shape",
+            "frequency", "channel".
+        length: The number of steps of `train`, and of `test`; at least 8
+            periods. Defaults to 2000.
+        features: The number of channels. Defaults to 1.
+        period: The number of steps per cycle; at least 8. Defaults to 50.
+        noise: The standard deviation of the Gaussian noise added to every
+            step (not to a stuck channel). Defaults to 0.05.
+        seed: The seed of `numpy.random.default_rng`; the same seed gives the
+            same data. `train` and the normal steps of `test` do not depend on
+            `kind`. Defaults to 0.
+
+    Returns:
+        A tuple `(train, test, labels)`: `train` and `test` are float32
+        arrays `(length, features)`, 2-D even for one feature; `train` holds
+        no anomaly. `labels` is an int64 array `(length,)`, 1 at the
+        anomalous steps of `test` and 0 elsewhere.
+
+    Raises:
+        TypeError: If `length`, `features` or `period` is not an integer, or
+            `noise` is not a number.
+        ValueError: If `kind` is not one of `ANOMALY_KINDS`, `"channel"` is
+            asked for with one feature, `length` is shorter than 8 periods,
+            `period` is shorter than 8 steps, or `noise` is negative.
+
+    Example:
+
+    >>> train, test, labels = make_anomalies("level_shift")
+    >>> train.shape, test.shape, int(labels.sum())
+    ((2000, 1), (2000, 1), 100)
+    """
+    check_choice(kind, "kind", ANOMALY_KINDS)
+    length = check_positive_int(length, "length")
+    features = check_positive_int(features, "features")
+    period = check_positive_int(period, "period")
+    noise = _check_noise(noise)
+    if kind == "channel" and features < 2:
+        raise ValueError(
+            'kind="channel" changes one channel while the others stay normal, '
+            f"so it needs `features` >= 2; got features={features}. Use another "
+            "kind for a univariate series."
+        )
+    if period < _MIN_PERIOD:
+        raise ValueError(
+            f"`period` must be at least {_MIN_PERIOD} steps, so that a cycle "
+            f"has a shape; got {period}."
+        )
+    if length < _MIN_PERIODS_PER_SERIES * period:
+        raise ValueError(
+            f"`length` must be at least {_MIN_PERIODS_PER_SERIES} periods "
+            f"({_MIN_PERIODS_PER_SERIES * period} steps with period={period}), "
+            f"so an anomaly has normal steps around it; got {length}."
+        )
+
+    # Draw in a fixed order: the shapes and both noises first, so that `train`
+    # and the normal part of `test` are the same for every kind.
+    rng = np.random.default_rng(seed)
+    shapes = (
+        rng.uniform(0, 2 * np.pi, features),
+        rng.uniform(0, 2 * np.pi, features),
+        rng.uniform(0.3, 0.6, features),
+    )
+    train_noise = rng.normal(0.0, noise, (length, features))
+    test_noise = rng.normal(0.0, noise, (length, features))
+    angular_step = 2 * np.pi / period
+    train_steps = np.arange(length)
+    test_steps = np.arange(length, 2 * length)
+    train = _cycles(angular_step * train_steps, shapes) + train_noise
+    clean = _cycles(angular_step * test_steps, shapes)
+    test = clean + test_noise
+    labels = np.zeros(length, dtype=np.int64)
+
+    def segment(periods):
+        start = int(rng.integers(period, length - (periods + 1) * period + 1))
+        return start, start + periods * period
+
+    if kind == "spike":
+        bounds = np.linspace(period, length - period, _SPIKE_COUNT + 1)
+        quarter = (bounds[1] - bounds[0]) / 4
+        positions = rng.uniform(bounds[:-1] + quarter, bounds[1:] - quarter)
+        positions = positions.astype(np.int64)
+        direction = np.where(test[positions] >= 0, 1.0, -1.0)
+        test[positions] += _SPIKE_HEIGHT * direction
+        labels[positions] = 1
+    elif kind == "level_shift":
+        start, stop = segment(_LEVEL_SHIFT_PERIODS)
+        test[start:stop] += _LEVEL_SHIFT * rng.choice([-1.0, 1.0])
+        labels[start:stop] = 1
+    elif kind == "shape":
+        start, stop = segment(1)
+        cycle = clean[start : stop + 1]  # With the next cycle's first step.
+        for channel in range(features):
+            knots = sorted(
+                {
+                    0,
+                    period,
+                    int(cycle[:period, channel].argmax()),
+                    int(cycle[:period, channel].argmin()),
+                }
+            )
+            triangle = np.interp(np.arange(period), knots, cycle[knots, channel])
+            test[start:stop, channel] = triangle + test_noise[start:stop, channel]
+        labels[start:stop] = 1
+    elif kind == "frequency":
+        start, stop = segment(_FREQUENCY_PERIODS)
+        speed = _FREQUENCY_CYCLES / _FREQUENCY_PERIODS
+        phase = angular_step * (test_steps[start] + speed * np.arange(stop - start))
+        test[start:stop] = _cycles(phase, shapes) + test_noise[start:stop]
+        labels[start:stop] = 1
+    else:  # "channel"
+        start, stop = segment(_STUCK_PERIODS)
+        channel = int(rng.integers(features))
+        test[start:stop, channel] = test[start, channel]
+        labels[start:stop] = 1
+    return train.astype(np.float32), test.astype(np.float32), labels
+
+
+def _installed_data_file(package, *parts):
+    """The path of a data file inside an installed package, without importing it.
+
+    Raises:
+        ImportError: If `package` is not installed.
+        FileNotFoundError: If the installed version lacks the file.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            f"This data set is read from the files shipped with `{package}`, "
+            'which is not installed. Install it with `pip install "keras-lstm-ae'
+            '[datasets]"`.'
+        )
+    path = os.path.join(spec.submodule_search_locations[0], *parts)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"The installed {package} has no file {os.path.join(*parts)!r} "
+            f"({path}); this library never downloads data. Install a {package} "
+            'version that ships it: `pip install "keras-lstm-ae[datasets]"` '
+            "pins one."
+        )
+    return path
+
+
+def _read_labelled_csv(path, columns, label_column):
+    """Reads `columns` as float32 and `label_column` as 0/1 int64 from a csv."""
+    frame = pd.read_csv(path)
+    missing = [name for name in (*columns, label_column) if name not in frame]
+    if missing:
+        raise ValueError(
+            f"{path} lacks the column(s) {missing}; it has {list(frame.columns)}. "
+            "The installed package changed the file's format."
+        )
+    series = frame[list(columns)].to_numpy(dtype=np.float32)
+    labels = frame[label_column].to_numpy(dtype=np.int64)
+    return series, labels
+
+
+def load_yahoo():
+    """Loads one labelled series of the Yahoo Webscope S5 anomaly benchmark.
+
+    The file ships inside the `sktime` wheel (`sktime/datasets/data/yahoo/
+    yahoo.csv`, since sktime 0.33.2), which took it from the TSB-UAD
+    benchmark's copy of S5 (Laptev, Amizadeh and Billawala, 2015). sktime
+    has no loader for it, and `sktime` is not imported: the csv is read with
+    pandas. The series is univariate and 1000 steps long: a rising trend
+    (from about 0 to 3000) with cycles, the strongest of about 12, 24 and
+    168 steps. 7 steps are labelled anomalous, each a single step far above
+    or below its neighbours: steps 431, 478, 610, 681, 718, 732 and 846.
+
+    Returns:
+        A tuple `(series, labels)`: `series` is a 1-D float32 array `(1000,)`
+        (pass it to `keras_lstm_ae.sliding_windows`, which reads it as one
+        feature); `labels` is an int64 array `(1000,)`, 1 at the anomalous
+        steps and 0 elsewhere.
+
+    Raises:
+        ImportError: If `sktime` is not installed.
+        FileNotFoundError: If the installed `sktime` lacks the file (before
+            0.33.2).
+
+    Example:
+
+    >>> series, labels = load_yahoo()
+    >>> series.shape, int(labels.sum())
+    ((1000,), 7)
+    """
+    path = _installed_data_file("sktime", "datasets", "data", "yahoo", "yahoo.csv")
+    series, labels = _read_labelled_csv(path, ["data"], "label")
+    return series[:, 0], labels
+
+
+def load_daphnet():
+    """Loads Daphnet S06R02E0: 9 accelerometer channels of a walking patient.
+
+    The file ships inside the `aeon` wheel (`aeon/datasets/data/
+    Daphnet_S06R02E0/S06R02E0.csv`) in TimeEval's format, and is read with
+    pandas. It is 7040 steps (110 s at 64 Hz) of subject 6, run 2 of the
+    Daphnet Freezing of Gait data set (Roggen, Plotnik and Hausdorff, 2013):
+    a Parkinson's patient walking with three 3-axis accelerometers, in mg.
+    The channels (`DAPHNET_CHANNELS`) are the ankle, the leg (thigh) and the
+    trunk (lower back), each horizontal forward, vertical and horizontal
+    lateral. The file's `timestamp` column is dropped (the steps are
+    equidistant), and its `is_anomaly` column becomes `labels`.
+
+    No step of this excerpt is anomalous: every label is 0, because it holds
+    no freezing-of-gait episode. Use it as normal multivariate data (to fit
+    on, or to count false alarms), not to measure detection. aeon 1.6
+    deprecates the file and plans to remove it in aeon 1.7, after which this
+    loader raises `FileNotFoundError`.
+
+    Returns:
+        A tuple `(series, labels)`: `series` is a float32 array `(7040, 9)`;
+        `labels` is an int64 array `(7040,)` of zeros.
+
+    Raises:
+        ImportError: If `aeon` is not installed.
+        FileNotFoundError: If the installed `aeon` lacks the file.
+
+    Example:
+
+    >>> series, labels = load_daphnet()
+    >>> series.shape, int(labels.sum())
+    ((7040, 9), 0)
+    """
+    path = _installed_data_file(
+        "aeon", "datasets", "data", "Daphnet_S06R02E0", "S06R02E0.csv"
+    )
+    return _read_labelled_csv(path, DAPHNET_CHANNELS, "is_anomaly")

@@ -25,6 +25,8 @@ __all__ = [
     "model_to_dot",
     "plot_anomaly_scores",
     "plot_architecture",
+    "plot_detection",
+    "plot_error_histogram",
     "plot_latent",
     "plot_loss",
     "plot_reconstructions",
@@ -595,6 +597,141 @@ def _shade_labelled(ax, x, labels):
             label=label,
         )
         label = "_nolegend_"
+
+
+def plot_detection(
+    series, scores, threshold=None, labels=None, feature_names=None, axes=None
+):
+    """Plots a series above its anomaly scores, with the flagged steps shaded.
+
+    One panel per feature shows its values; the steps whose score is above
+    `threshold` are shaded red in every panel ("flagged"), and true anomalies,
+    when given, orange. The last panel shows the scores and the threshold
+    (`plot_anomaly_scores`). With per-feature scores (`AnomalyDetector.score(
+    series, per_feature=True)`), each feature's panel also shows its own
+    contribution, so that you can see which channel is abnormal.
+
+    Args:
+        series: The scored series, `(steps,)` or `(steps, features)`.
+        scores: `(steps,)` scores, or `(steps, features)` contributions that
+            sum to the scores.
+        threshold: The detector's `threshold_`, or `None`.
+        labels: Optional 0/1 true anomalies per step.
+        feature_names: Optional names of the features, for the panels.
+        axes: A sequence of `features + 1` Axes to draw into. Defaults to a
+            new figure.
+
+    Returns:
+        The list of Axes: one per feature, then the scores.
+
+    Example:
+
+    >>> axes = plot_detection([0.0, 0.1, 5.0, 0.0], [0.1, 0.2, 9.0, 0.1], threshold=1)
+    >>> len(axes), axes[-1].get_ylabel()
+    (2, 'anomaly score (higher = more abnormal)')
+    """
+    values = np.asarray(series, dtype=float)
+    values = values[:, None] if values.ndim == 1 else values
+    contributions = np.asarray(scores, dtype=float)
+    if values.ndim != 2:
+        raise ValueError(
+            f"`series` must be (steps,) or (steps, features); got {values.shape}."
+        )
+    steps, features = values.shape
+    if contributions.shape not in ((steps,), (steps, features)):
+        raise ValueError(
+            f"`scores` must have shape ({steps},) or ({steps}, {features}); got "
+            f"{contributions.shape}."
+        )
+    total = contributions if contributions.ndim == 1 else contributions.sum(axis=1)
+    names = list(feature_names) if feature_names is not None else None
+    if names is not None and len(names) != features:
+        raise ValueError(
+            f"`feature_names` must hold {features} names; got {len(names)}."
+        )
+    if axes is None:
+        plt = _pyplot()
+        _, axes = plt.subplots(
+            features + 1,
+            1,
+            sharex=True,
+            figsize=(10, 1.8 * features + 2.5),
+            squeeze=False,
+        )
+        axes = list(axes[:, 0])
+    axes = list(axes)
+    if len(axes) != features + 1:
+        raise ValueError(f"`axes` must hold {features + 1} Axes; got {len(axes)}.")
+    flagged = total > threshold if threshold is not None else np.zeros(steps, bool)
+    time = np.arange(steps)
+    for feature, ax in enumerate(axes[:-1]):
+        ax.plot(time, values[:, feature], color="C0", linewidth=1, label="series")
+        ax.set_ylabel(names[feature] if names else f"feature {feature}")
+        if contributions.ndim == 2 and features > 1:
+            twin = ax.twinx()
+            twin.plot(
+                time,
+                contributions[:, feature],
+                color="C2",
+                linewidth=1,
+                alpha=0.8,
+                label="contribution to the score",
+            )
+            twin.set_ylabel("contribution", color="C2")
+        label = f"flagged ({int(flagged.sum())} steps)"
+        for start, stop in _runs(flagged):
+            ax.axvspan(
+                start - 0.5, stop - 0.5, color="C3", alpha=0.3, linewidth=0, label=label
+            )
+            label = "_nolegend_"
+        if labels is not None:
+            _shade_labelled(ax, time.astype(float), np.asarray(labels, dtype=bool))
+        ax.legend(loc="upper right", fontsize="small")
+    plot_anomaly_scores(total, threshold=threshold, ax=axes[-1])
+    axes[-1].set_xlabel("step")
+    return axes
+
+
+def plot_error_histogram(scores, threshold=None, ax=None, bins=50):
+    """Plots the distribution of anomaly scores, with the threshold.
+
+    Typically the training series' scores (`AnomalyDetector.train_scores_`),
+    to see where the threshold falls among normal errors. The count axis is
+    logarithmic, so that the rare large scores stay visible.
+
+    Args:
+        scores: 1-D scores.
+        threshold: Drawn as a dashed vertical line, or `None`.
+        ax: The Axes to draw into. Defaults to a new figure.
+        bins: Number of histogram bins. Defaults to 50.
+
+    Returns:
+        The Axes.
+
+    Example:
+
+    >>> ax = plot_error_histogram([0.1, 0.2, 0.2, 0.3, 2.0], threshold=1.0)
+    >>> ax.get_xlabel()
+    'anomaly score (higher = more abnormal)'
+    """
+    values = np.asarray(scores, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"`scores` must be 1-D and non-empty; got {values.shape}.")
+    ax = _get_ax(ax)
+    ax.hist(values, bins=bins, color="C0", alpha=0.8, label=f"{values.size} steps")
+    ax.set_yscale("log")
+    if threshold is not None:
+        above = int(np.sum(values > threshold))
+        ax.axvline(
+            threshold,
+            color="C3",
+            linestyle="--",
+            label=f"threshold {threshold:.3g} ({above} above)",
+        )
+    ax.set_xlabel("anomaly score (higher = more abnormal)")
+    ax.set_ylabel("steps (log scale)")
+    ax.legend()
+    return ax
 
 
 # --------------------------------------------------------------------------

@@ -29,9 +29,9 @@ class SequenceEncoder(
       rather than carrying details over hundreds of narrow ones. By default
       a sequence becomes at most 8 steps, of at most 64 values each: 150
       steps become 8 steps of 19 values, 1460 steps 23 of 64.
-    - A bidirectional encoder: the vector is a projection of the final states
-      of both directions, so the start of a sequence is as present in it as
-      its end.
+    - A bidirectional encoder (`LSTM(64)` each way): the vector is a
+      projection of the final states of both directions, so the start of a
+      sequence is as present in it as its end.
     - A reversed target (Srivastava et al., 2015): the decoder rebuilds the
       sequence back to front, so what the encoder read last is rebuilt first.
     - Held-out validation data and early stopping with the best weights
@@ -111,7 +111,7 @@ class SequenceEncoder(
 
     @staticmethod
     def _default_model_options():
-        return {"units": (128,), "bidirectional": True}
+        return {"units": (64,), "bidirectional": True}
 
     @property
     def _n_features_out(self):
@@ -150,7 +150,7 @@ class SequenceEncoder(
             segments.fill_gaps(scaler.transform(x)), segment_length
         )
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
-        self.history_ = self._train(model, inputs, inputs[:, ::-1])
+        self.history_ = self._train(model, inputs)
         self.model_ = model
         self.scaler_ = scaler
         self.segment_length_ = segment_length

@@ -306,6 +306,34 @@ class GaussianErrorModel:
             ValueError: If `error_vectors` has the wrong shape or is not
                 finite.
         """
+        centred = self._centred(error_vectors)
+        whitened = centred @ self._whitening
+        return np.sum(whitened**2, axis=1)
+
+    def contributions(self, error_vectors):
+        """Each feature's share of `score`: `(e - mu)_j [Sigma^-1 (e - mu)]_j`.
+
+        The shares of a vector sum to its score, so they tell which features
+        make it abnormal. A share can be negative when errors are correlated.
+
+        Args:
+            error_vectors: Shape `(n, d)`, with the `d` of `fit`.
+
+        Returns:
+            A float64 array of shape `(n, d)` whose rows sum to `score`.
+
+        Example:
+
+        >>> model = GaussianErrorModel().fit([[0.0, 0.0], [2.0, 2.0], [0.0, 2.0]])
+        >>> shares = model.contributions([[4.0, 1.0]])
+        >>> bool(np.isclose(shares.sum(), model.score([[4.0, 1.0]])[0]))
+        True
+        """
+        centred = self._centred(error_vectors)
+        precision = self._whitening @ self._whitening.T
+        return centred * (centred @ precision)
+
+    def _centred(self, error_vectors):
         if not hasattr(self, "mean_"):
             raise NotFittedError(
                 "This GaussianErrorModel is not fitted yet; call `fit` first."
@@ -316,8 +344,7 @@ class GaussianErrorModel:
                 f"`error_vectors` must have {len(self.mean_)} features, as in "
                 f"`fit`; got {vectors.shape[1]}."
             )
-        whitened = (vectors - self.mean_) @ self._whitening
-        return np.sum(whitened**2, axis=1)
+        return vectors - self.mean_
 
     def get_config(self):
         """Returns the model as a JSON-serialisable dict of floats and lists.

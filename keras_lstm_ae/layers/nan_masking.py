@@ -16,6 +16,8 @@ class NaNMasking(keras.layers.Layer):
 
     Example:
 
+    >>> import numpy as np
+    >>> from keras import ops
     >>> x = np.array([[[1.0], [0.0], [np.nan]]], "float32")
     >>> layer = NaNMasking()
     >>> ops.convert_to_numpy(layer.compute_mask(x)).tolist()

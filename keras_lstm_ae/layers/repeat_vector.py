@@ -15,6 +15,8 @@ class RepeatVector(keras.layers.RepeatVector):
 
     Example:
 
+    >>> import numpy as np
+    >>> from keras import ops
     >>> layer = RepeatVector(3)
     >>> ops.convert_to_numpy(layer(np.array([[1.0, 2.0]]))).tolist()
     [[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]]

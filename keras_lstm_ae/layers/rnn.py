@@ -128,6 +128,7 @@ class LSTM(_FusedRNNMixin, keras.layers.LSTM):
 
     Example:
 
+    >>> import numpy as np
     >>> layer = LSTM(20)
     >>> tuple(layer(np.zeros((4, 10, 8), "float32")).shape)
     (4, 20)
@@ -150,6 +151,7 @@ class GRU(_FusedRNNMixin, keras.layers.GRU):
 
     Example:
 
+    >>> import numpy as np
     >>> layer = GRU(20)
     >>> tuple(layer(np.zeros((4, 10, 8), "float32")).shape)
     (4, 20)

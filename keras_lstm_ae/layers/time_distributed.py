@@ -19,6 +19,7 @@ class TimeDistributed(keras.layers.TimeDistributed):
 
     Example:
 
+    >>> import numpy as np
     >>> layer = TimeDistributed(keras.layers.Dense(3))
     >>> tuple(layer(np.zeros((4, 10, 8), "float32")).shape)
     (4, 10, 3)

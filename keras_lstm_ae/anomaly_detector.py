@@ -1,0 +1,409 @@
+"""`AnomalyDetector`: which steps of a recording are abnormal."""
+
+import numpy as np
+import pandas as pd
+
+from keras_lstm_ae import segments
+from keras_lstm_ae._estimator import SequenceModelEstimator
+from keras_lstm_ae.anomaly import scoring, thresholds
+from keras_lstm_ae.anomaly._vus import dominant_period
+from keras_lstm_ae.data import StandardScaler
+from keras_lstm_ae.validation import as_float_array, check_positive_int
+
+# Bounds of the automatic window: long enough to hold a shape, short enough
+# that a series of a few thousand steps gives many training windows.
+MIN_AUTO_WINDOW = 16
+MAX_AUTO_WINDOW = 256
+
+
+class AnomalyDetector(SequenceModelEstimator):
+    """Scores every step of a series by how badly an autoencoder rebuilds it.
+
+    `fit` trains an LSTM autoencoder on overlapping windows of a normal
+    series. `score` reconstructs the windows of any series of the same
+    features and gives each step the mean squared error of its
+    reconstruction over the windows that hold it: one score per step, higher
+    is more abnormal, never NaN, the first and last steps included.
+    `predict` flags the steps whose score is above `threshold_`.
+
+    Every feature is reconstructed, and `score(series, per_feature=True)`
+    says how much each one contributes, so that you can see which channel is
+    abnormal. Features are standardised with the training series' mean and
+    standard deviation. NaN values are missing values: they are interpolated
+    from their neighbours before scoring.
+
+    Args:
+        window: Steps per window, or `None` to use the training series'
+            dominant period (the highest peak of its first feature's
+            autocorrelation, as TSB-AD's `find_length_rank`), kept between
+            16 and 256 steps and at most half the training series. The choice
+            is in `window_`.
+        stride: Steps between windows, in `fit` and `score`. Defaults to
+            `None`: `max(1, window_ // 8)`, widened where the training series
+            would give more than 2000 windows.
+        latent_dim: Size of each window's encoding. Defaults to 8.
+        epochs: The most passes over the training windows. Defaults to 300.
+        batch_size: Windows per gradient step. Defaults to 64.
+        validation_split: Fraction of the training series, at its end, held
+            out to decide when to stop and to fit the `"gaussian"` rule.
+            Defaults to 0.2.
+        patience: Epochs without improvement of the held-out loss before
+            training stops. Defaults to 30.
+        threshold: How `threshold_` is set from the training series' scores
+            (`score(training_series)` after `fit`): `"max"` (the highest),
+            `("percentile", q)`, `("std", k)` (mean + k standard deviations),
+            a number (used as is), or `"gaussian"`: the rule of EncDec-AD
+            (Malhotra et al., 2016). With `"gaussian"`, a Gaussian is fitted
+            to the per-feature error vectors of the held-out steps, every
+            score is the squared Mahalanobis distance of a step's error
+            vector, and the threshold is the highest such score on the
+            held-out steps. Defaults to `"max"`.
+        learning_rate: Adam's learning rate. Defaults to 0.001.
+        seed: Integer seed for the initial weights and the shuffling, or
+            `None`.
+        verbose: Keras's progress output: 0, 1 (progress bars) or 2.
+            Defaults to 0.
+        **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`).
+
+    Attributes:
+        window_: Steps per window.
+        stride_: Steps between windows.
+        threshold_: Scores above it are flagged by `predict`.
+        train_scores_: The scores of the training series, one per step.
+        model_: The trained `LSTMAutoencoder` (it reads scaled windows cut
+            into `segment_length_`-step segments and rebuilds them back to
+            front).
+        scaler_: The `StandardScaler` of the training series.
+        feature_error_scale_: Each feature's mean squared error on the
+            training series, which scores are measured against.
+        error_model_: With `threshold="gaussian"`, the fitted
+            `GaussianErrorModel`; else `None`.
+        history_: The training history (`loss`, `val_loss`).
+        n_features_in_: Features per step.
+
+    Example:
+
+    >>> steps = np.arange(2000)
+    >>> normal = np.sin(2 * np.pi * steps / 40)
+    >>> detector = AnomalyDetector(epochs=2, seed=0).fit(normal)
+    >>> detector.window_
+    40
+    >>> test = normal.copy()
+    >>> test[1000] = 3.0
+    >>> scores = detector.score(test)
+    >>> scores.shape, int(np.argmax(scores))
+    ((2000,), 1000)
+    """
+
+    def __init__(
+        self,
+        window=None,
+        *,
+        stride=None,
+        latent_dim=8,
+        epochs=300,
+        batch_size=64,
+        validation_split=0.2,
+        patience=30,
+        threshold="max",
+        learning_rate=0.001,
+        seed=None,
+        verbose=0,
+        **model_options,
+    ):
+        self.window = window
+        self.stride = stride
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.patience = patience
+        self.threshold = threshold
+        self.learning_rate = learning_rate
+        self.seed = seed
+        self.verbose = verbose
+        self._model_options = model_options
+
+    @staticmethod
+    def _default_model_options():
+        return {"units": (64,), "bidirectional": True}
+
+    # --- Fitting ---
+
+    def fit(self, series, y=None):
+        """Trains on a normal series (one without anomalies, or very few).
+
+        Args:
+            series: A 1-D array `(steps,)`, a 2-D array `(steps, features)`,
+                or a pandas `Series` / `DataFrame`. NaN marks missing values.
+            y: Ignored; there for scikit-learn's API.
+
+        Returns:
+            The fitted detector itself.
+
+        Raises:
+            TypeError: If `series` holds something other than numbers, or
+                an argument has the wrong type.
+            ValueError: If `series` is shorter than the window, is all NaN
+                (or a feature is), holds infinities, or an argument is out
+                of range.
+        """
+        latent_dim = check_positive_int(self.latent_dim, "latent_dim")
+        self._check_training_arguments()
+        spec = thresholds.check_threshold_spec(self.threshold)
+        options = self._model_options_checked()
+        if self.stride is not None:
+            check_positive_int(self.stride, "stride")
+        values = _as_series(series, "series")
+        window = self._choose_window(values)
+        stride = self.stride or _auto_stride(len(values), window)
+        scaler = StandardScaler().fit(values)
+        scaled = scoring.fill_missing(scaler.transform(values))
+        segment_length = segments.auto_segment_length(window)
+
+        cut = len(scaled) - round(self.validation_split * len(scaled))
+        held_out = scaled[cut:] if len(scaled) - cut >= window else None
+        if held_out is None or cut < window:
+            cut, held_out = len(scaled), None
+        training_windows = scoring.cut_windows(
+            scaled[:cut], window, scoring.window_starts(cut, window, stride)
+        )
+        inputs = segments.to_segments(training_windows, segment_length)
+        validation = None
+        if held_out is not None:
+            held_out_windows = scoring.cut_windows(
+                held_out, window, scoring.window_starts(len(held_out), window, stride)
+            )
+            validation = segments.to_segments(held_out_windows, segment_length)
+
+        model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
+        self.history_ = self._train(model, inputs, validation)
+        self.model_ = model
+        self.scaler_ = scaler
+        self.window_ = window
+        self.stride_ = stride
+        self.segment_length_ = segment_length
+        self.n_features_in_ = values.shape[1]
+
+        # Each feature's errors are measured against its own typical error on
+        # the training series, so that a channel the model rebuilds less
+        # precisely does not drown out a fault in another one.
+        training_errors = self._step_errors(scaled)
+        self.feature_error_scale_ = np.maximum(
+            training_errors.mean(axis=0), np.finfo(np.float32).tiny
+        )
+        self.error_model_ = None
+        if spec == "gaussian":
+            # Fitted on held-out steps (the training steps' errors are
+            # optimistic); without held-out data, on the training series.
+            reference = (
+                training_errors if held_out is None else self._step_errors(held_out)
+            )
+            self.error_model_ = thresholds.GaussianErrorModel().fit(reference)
+            self.threshold_ = float(self.error_model_.score(reference).max())
+        self.train_scores_ = self._scores_from_errors(training_errors)
+        if spec != "gaussian":
+            self.threshold_ = thresholds.resolve_threshold(spec, self.train_scores_)
+        return self
+
+    def _choose_window(self, values):
+        if self.window is not None:
+            window = check_positive_int(self.window, "window")
+        else:
+            first = scoring.fill_missing(values[:, :1])[:, 0]
+            window = int(
+                np.clip(dominant_period(first), MIN_AUTO_WINDOW, MAX_AUTO_WINDOW)
+            )
+            # A short series keeps at least two windows' worth of steps.
+            window = max(1, min(window, len(values) // 2))
+        if len(values) < window:
+            raise ValueError(
+                f"`series` has {len(values)} steps, fewer than the window "
+                f"({window}); pass a longer series or a smaller `window`."
+            )
+        return window
+
+    # --- Scoring ---
+
+    def _step_errors(self, scaled):
+        """Squared errors `(steps, features)` of a scaled, gap-free series."""
+        starts = scoring.window_starts(len(scaled), self.window_, self.stride_)
+        windows = scoring.cut_windows(scaled, self.window_, starts)
+        return scoring.step_errors(scaled, self._rebuild_windows(windows), starts)
+
+    def _rebuild_windows(self, windows):
+        rebuilt = self._rebuild(segments.to_segments(windows, self.segment_length_))
+        return segments.from_segments(rebuilt, self.n_features_in_, self.window_)
+
+    def _scores_from_errors(self, errors, per_feature=False):
+        if self.error_model_ is not None:
+            contributions = self.error_model_.contributions(errors)
+        else:
+            contributions = errors / self.feature_error_scale_ / errors.shape[1]
+        return contributions if per_feature else contributions.sum(axis=1)
+
+    def _checked_scaled(self, series, method):
+        self._check_fitted(method)
+        values = _as_series(series, "series")
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"`series` has {values.shape[1]} feature(s); this detector was "
+                f"fitted on {self.n_features_in_}."
+            )
+        if len(values) < self.window_:
+            raise ValueError(
+                f"`series` has {len(values)} steps, fewer than the window "
+                f"({self.window_}) this detector was fitted with."
+            )
+        return scoring.fill_missing(self.scaler_.transform(values))
+
+    def score(self, series, per_feature=False):
+        """One anomaly score per step: higher is more abnormal.
+
+        Args:
+            series: A series with the training series' features, at least
+                `window_` steps long (see `fit`).
+            per_feature: Whether to return each feature's contribution
+                instead of the total.
+
+        Returns:
+            A float64 array `(steps,)`, or `(steps, features)` with
+            `per_feature=True`, whose rows sum to the scores. A score is the
+            mean over features of each step's squared reconstruction error,
+            each feature's divided by its mean on the training series (with
+            `threshold="gaussian"`, the squared Mahalanobis distance of the
+            step's error vector).
+
+        Raises:
+            NotFittedError: If the detector is not fitted.
+            ValueError: If `series` has other features than in `fit`, is
+                shorter than the window, or is all NaN.
+        """
+        scaled = self._checked_scaled(series, "score")
+        return self._scores_from_errors(self._step_errors(scaled), per_feature)
+
+    def score_windows(self, series, return_starts=False):
+        """The mean squared reconstruction error of each window.
+
+        Args:
+            series: As for `score`.
+            return_starts: Whether to also return each window's first step.
+
+        Returns:
+            A float64 array `(n_windows,)`; with `return_starts=True`, a tuple
+            `(errors, starts)`. Windows are `window_` steps long and
+            `stride_` apart, the last one ending at the last step.
+        """
+        scaled = self._checked_scaled(series, "score_windows")
+        starts = scoring.window_starts(len(scaled), self.window_, self.stride_)
+        windows = scoring.cut_windows(scaled, self.window_, starts)
+        errors = np.mean(
+            (self._rebuild_windows(windows) - windows) ** 2, axis=(1, 2)
+        ).astype(np.float64)
+        return (errors, starts) if return_starts else errors
+
+    def predict(self, series):
+        """Flags each step: 1 where its score is above `threshold_`, else 0."""
+        return (self.score(series) > self.threshold_).astype(np.int64)
+
+    # --- Files ---
+
+    def _fitted_state(self):
+        return {
+            "scaler": self.scaler_.get_config(),
+            "history": self.history_,
+            "window": self.window_,
+            "stride": self.stride_,
+            "segment_length": self.segment_length_,
+            "n_features_in": self.n_features_in_,
+            "threshold": self.threshold_,
+            "train_scores": self.train_scores_,
+            "feature_error_scale": self.feature_error_scale_,
+            "error_model": (
+                None if self.error_model_ is None else self.error_model_.get_config()
+            ),
+        }
+
+    def _set_fitted_state(self, state):
+        self.scaler_ = StandardScaler.from_config(state["scaler"])
+        self.history_ = state["history"]
+        self.window_ = state["window"]
+        self.stride_ = state["stride"]
+        self.segment_length_ = state["segment_length"]
+        self.n_features_in_ = state["n_features_in"]
+        self.threshold_ = state["threshold"]
+        self.train_scores_ = np.asarray(state["train_scores"], dtype=np.float64)
+        self.feature_error_scale_ = np.asarray(
+            state["feature_error_scale"], dtype=np.float64
+        )
+        self.error_model_ = (
+            None
+            if state["error_model"] is None
+            else thresholds.GaussianErrorModel.from_config(state["error_model"])
+        )
+
+
+# The most training windows the automatic stride gives: enough to cover a long
+# series, few enough that an epoch stays short.
+MAX_AUTO_WINDOWS = 2000
+
+
+def _auto_stride(steps, window):
+    """`window // 8`, or wider where that would give over 2000 windows."""
+    return max(1, window // 8, -(-(steps - window + 1) // MAX_AUTO_WINDOWS))
+
+
+def _as_series(series, name):
+    """One series as a float32 `(steps, features)` array, checked."""
+    if isinstance(series, (pd.Series, pd.DataFrame)):
+        frame = series.to_frame() if isinstance(series, pd.Series) else series
+        for column, values in frame.items():
+            if not pd.api.types.is_numeric_dtype(values.dtype):
+                raise TypeError(
+                    f"`{name}` column {column!r} holds {values.dtype} values, not "
+                    "numbers; convert it with `pandas.to_numeric` or drop it."
+                )
+        series = frame.to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(series, (str, bytes, dict)):
+        raise TypeError(
+            f"`{name}` must be an array (steps,) or (steps, features); got "
+            f"{type(series).__name__}."
+        )
+    values = as_float_array(series, name)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or 0 in values.shape:
+        raise ValueError(
+            f"`{name}` must be one series, 1-D (steps,) or 2-D (steps, features), "
+            f"with at least one step; got shape {values.shape}."
+        )
+    if np.isinf(values).any():
+        raise ValueError(
+            f"`{name}` holds {int(np.isinf(values).sum())} infinite value(s); mark "
+            "missing values with NaN instead."
+        )
+    empty = np.flatnonzero(np.isnan(values).all(axis=0))
+    if empty.size:
+        what = (
+            "is all NaN" if values.shape[1] == 1 else f"feature {empty[0]} is all NaN"
+        )
+        raise ValueError(
+            f"`{name}` {what}: there is nothing to score. NaN marks missing values."
+        )
+    return values
+
+
+def load_detector(filepath):
+    """Loads an `AnomalyDetector` written by its `save`.
+
+    Args:
+        filepath: The `.keras` file.
+
+    Returns:
+        The fitted `AnomalyDetector`: scaler, window and threshold included.
+
+    Raises:
+        FileNotFoundError: If there is no file at `filepath`.
+        ValueError: If the file is damaged, or holds no `AnomalyDetector`.
+    """
+    return AnomalyDetector._load(filepath)
