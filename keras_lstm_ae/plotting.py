@@ -628,7 +628,7 @@ def plot_detection(
 
     >>> axes = plot_detection([0.0, 0.1, 5.0, 0.0], [0.1, 0.2, 9.0, 0.1], threshold=1)
     >>> len(axes), axes[-1].get_ylabel()
-    (2, 'anomaly score (higher = more abnormal)')
+    (2, 'anomaly score')
     """
     values = np.asarray(series, dtype=float)
     values = values[:, None] if values.ndim == 1 else values
@@ -664,31 +664,59 @@ def plot_detection(
         raise ValueError(f"`axes` must hold {features + 1} Axes; got {len(axes)}.")
     flagged = total > threshold if threshold is not None else np.zeros(steps, bool)
     time = np.arange(steps)
+    twins = []
     for feature, ax in enumerate(axes[:-1]):
-        ax.plot(time, values[:, feature], color="C0", linewidth=1, label="series")
+        handles = ax.plot(
+            time, values[:, feature], color="C0", linewidth=1, label="series"
+        )
         ax.set_ylabel(names[feature] if names else f"feature {feature}")
         if contributions.ndim == 2 and features > 1:
             twin = ax.twinx()
-            twin.plot(
+            handles += twin.plot(
                 time,
                 contributions[:, feature],
                 color="C2",
                 linewidth=1,
                 alpha=0.8,
-                label="contribution to the score",
+                label="contribution to the score (right axis)",
             )
             twin.set_ylabel("contribution", color="C2")
-        label = f"flagged ({int(flagged.sum())} steps)"
+            twins.append(twin)
+        label = f"flagged: score above threshold ({int(flagged.sum())} steps)"
         for start, stop in _runs(flagged):
-            ax.axvspan(
-                start - 0.5, stop - 0.5, color="C3", alpha=0.3, linewidth=0, label=label
+            handles.append(
+                ax.axvspan(
+                    start - 0.5,
+                    stop - 0.5,
+                    color="C3",
+                    alpha=0.3,
+                    linewidth=0,
+                    label=label,
+                )
             )
             label = "_nolegend_"
         if labels is not None:
             _shade_labelled(ax, time.astype(float), np.asarray(labels, dtype=bool))
-        ax.legend(loc="upper right", fontsize="small")
+        if feature == 0:
+            # One legend, above the panels, for what every panel shows.
+            handles += [p for p in ax.patches if p.get_label() == "labelled anomaly"]
+            ax.legend(
+                handles=[h for h in handles if not h.get_label().startswith("_")],
+                loc="lower left",
+                bbox_to_anchor=(0.0, 1.02),
+                ncol=2,
+                fontsize="small",
+                frameon=False,
+            )
+    if twins:
+        # One scale for every feature's contribution, so that the abnormal
+        # feature stands out.
+        top = max(twin.get_ylim()[1] for twin in twins)
+        for twin in twins:
+            twin.set_ylim(0, top)
     plot_anomaly_scores(total, threshold=threshold, ax=axes[-1])
     axes[-1].set_xlabel("step")
+    axes[-1].set_ylabel("anomaly score")
     return axes
 
 

@@ -291,7 +291,9 @@ def test_plot_detection_draws_each_feature_and_shades_flagged_steps():
 
     assert len(axes) == 3
     flagged = [p for p in axes[0].patches if p.get_label().startswith("flagged")]
-    assert flagged[0].get_label() == "flagged (3 steps)"
+    assert flagged[0].get_label() == "flagged: score above threshold (3 steps)"
+    twins = [ax for ax in axes[0].figure.axes if ax not in axes]
+    assert twins[0].get_ylim() == twins[1].get_ylim()  # one contribution scale
     np.testing.assert_allclose(axes[-1].lines[0].get_ydata(), contributions.sum(axis=1))
     plt.close("all")
 

@@ -81,6 +81,11 @@ def assert_png_files(folder, names):
             id="decoder_variants",
         ),
         pytest.param(
+            "anomaly_detection.py",
+            ["anomaly_detection.png", "anomaly_error_histogram.png"],
+            id="anomaly_detection",
+        ),
+        pytest.param(
             "gunpoint_latent.py",
             ["gunpoint_latent.png", "gunpoint_reconstructions.png"],
             id="gunpoint_latent",
