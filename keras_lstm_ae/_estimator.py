@@ -37,17 +37,15 @@ from keras_lstm_ae.validation import check_positive_int, check_rate
 STATE_ENTRY = "keras_lstm_ae_estimator.json"
 STATE_FORMAT_VERSION = 1
 
-# `LSTMAutoencoder` arguments an estimator sets itself from the data.
-_DATA_ARGUMENTS = ("timesteps", "features", "latent_dim")
-
 
 def model_option_names():
     """The `LSTMAutoencoder` arguments a user may pass as `**model_options`."""
     names = inspect.signature(LSTMAutoencoder.__init__).parameters
+    # `seed` is the estimator's own argument, passed on by the estimator.
     return tuple(
         name
         for name, parameter in names.items()
-        if parameter.kind == parameter.KEYWORD_ONLY
+        if parameter.kind == parameter.KEYWORD_ONLY and name != "seed"
     )
 
 
@@ -90,6 +88,11 @@ class SequenceModelEstimator(BaseEstimator):
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.patience, "patience")
         check_rate(self.validation_split, "validation_split")
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)):
+            raise TypeError(f"`learning_rate` must be a positive number; got {rate!r}.")
+        if not 0 < rate < float("inf"):
+            raise ValueError(f"`learning_rate` must be a positive number; got {rate}.")
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))
         ):

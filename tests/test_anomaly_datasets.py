@@ -1,6 +1,5 @@
 """Specification of the anomaly data sets: real labelled series and generators."""
 
-import socket
 import sys
 
 import numpy as np
@@ -15,17 +14,6 @@ from keras_lstm_ae.datasets import (
 )
 
 YAHOO_ANOMALIES = [431, 478, 610, 681, 718, 732, 846]
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Makes any attempt to open a socket fail the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a data set loader tried to reach the network")
-
-    monkeypatch.setattr(socket, "socket", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def fake_package(monkeypatch, tmp_path, name, files=()):

@@ -1,7 +1,6 @@
 """Specification of the built-in data sets (nothing is downloaded)."""
 
 import os
-import socket
 import sys
 
 import numpy as np
@@ -16,18 +15,6 @@ from keras_lstm_ae.datasets import (
     make_moving_ones,
     make_ragged_ramps,
 )
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Makes any attempt to open a socket fail the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a data set loader tried to reach the network")
-
-    monkeypatch.setattr(socket, "socket", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
 
 # --------------------------------------------------------------------------
 # make_moving_ones

@@ -392,6 +392,8 @@ def test_bad_sequences_are_refused_before_training(X, error, message):
         ({"segment_length": -1}, ValueError, "`segment_length` must be a positive"),
         ({"seed": "zero"}, TypeError, "`seed` must be an integer"),
         ({"unit": (8,)}, TypeError, "unknown option 'unit'"),
+        ({"learning_rate": 0.0}, ValueError, "`learning_rate` must be a positive"),
+        ({"learning_rate": "fast"}, TypeError, "`learning_rate` must be a positive"),
         ({"cell": "rnn"}, ValueError, "`cell` must be one of"),
     ],
 )
