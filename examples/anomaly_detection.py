@@ -15,6 +15,8 @@ from pathlib import Path
 
 import keras_lstm_ae as lae  # Chooses the torch backend before Keras loads.
 
+# isort: split
+
 import matplotlib
 
 matplotlib.use("Agg")

@@ -237,8 +237,12 @@ def _save(fig, path):
     print(f"  wrote {path}")
 
 
-def main(argv=None):
-    """Trains the demo autoencoder and writes its figures; returns 0."""
+def main(argv=None, save_model=False):
+    """Trains the demo autoencoder and writes its figures; returns 0.
+
+    With `save_model=True` (`keras-lstm-ae demo`), the output folder also
+    gets the model (`model.keras`) and the encodings (`encodings.csv`).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m keras_lstm_ae.demo",
         description="Train an LSTM autoencoder on ragged one-hot sequences "
@@ -323,6 +327,17 @@ def main(argv=None):
     axes = plot_one_hot_reconstructions(x, x_hat, samples)
     axes[0, 0].figure.suptitle("One-hot sequences and their reconstructions")
     _save(axes[0, 0].figure, output_dir / "reconstructions.png")
+
+    if save_model:
+        import pandas as pd
+
+        ae.save(output_dir / "model.keras")
+        print(f"  wrote {output_dir / 'model.keras'}")
+        columns = [f"latent_{i}" for i in range(z.shape[1])]
+        pd.DataFrame(z, columns=columns).rename_axis("id").to_csv(
+            output_dir / "encodings.csv"
+        )
+        print(f"  wrote {output_dir / 'encodings.csv'}")
 
     try:
         path = lae.plot_architecture(ae, output_dir / "architecture.png")

@@ -808,7 +808,7 @@ def model_to_dot(
     """
     import keras
 
-    return keras.utils.model_to_dot(
+    dot = keras.utils.model_to_dot(
         model,
         show_shapes=show_shapes,
         show_layer_names=show_layer_names,
@@ -818,6 +818,54 @@ def model_to_dot(
         show_layer_activations=show_layer_activations,
         **kwargs,
     )
+    _drop_nodes(dot, {str(i) for i in _mask_operation_ids(model)})
+    return dot
+
+
+def _mask_operation_ids(model):
+    """Ids of the operations that only compute a layer's `mask=` argument.
+
+    Keras traces a masking layer's `compute_mask` (for `NaNMasking`:
+    `isnan`, `any`, `logical_not`) into the graph as operations of their own.
+    The masking layer already stands for them in a diagram.
+    """
+    import keras
+
+    found = set()
+
+    def visit(tensor):
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
+            return
+        operation = history.operation
+        if isinstance(operation, keras.layers.Layer) or id(operation) in found:
+            return
+        found.add(id(operation))
+        for upstream in operation._inbound_nodes[history.node_index].input_tensors:
+            visit(upstream)
+
+    def walk(current):
+        for layer in current.layers:
+            for node in layer._inbound_nodes:
+                mask = node.arguments.kwargs.get("mask")
+                for tensor in keras.tree.flatten(mask) if mask is not None else ():
+                    visit(tensor)
+            if isinstance(layer, keras.Model):
+                walk(layer)
+
+    walk(model)
+    return found
+
+
+def _drop_nodes(graph, names):
+    """Removes the named nodes, and the edges that touch them, from a pydot graph."""
+    for edge in list(graph.get_edges()):
+        if edge.get_source() in names or edge.get_destination() in names:
+            graph.del_edge(edge.get_source(), edge.get_destination())
+    for name in names:
+        graph.del_node(name)
+    for subgraph in graph.get_subgraphs():
+        _drop_nodes(subgraph, names)
 
 
 def _graphviz_dot_works():

@@ -6,7 +6,7 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 
-import keras_lstm_ae  # noqa: F401  (chooses the Keras backend first)
+import keras_lstm_ae
 
 # isort: split
 
@@ -557,3 +557,35 @@ def test_plot_latent_colours_points_by_a_number():
     ax.figure.canvas.draw()  # Colours are mapped from values when drawn.
     assert len({tuple(colour) for colour in collection.get_facecolors()}) == 4
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_diagram_shows_nan_masking_as_one_step_not_the_traced_mask_operations(
+    bidirectional,
+):
+    model = keras_lstm_ae.LSTMAutoencoder(
+        timesteps=5, features=1, latent_dim=2, bidirectional=bidirectional
+    )
+
+    dot = model_to_dot(model)
+    text = dot.to_string()
+
+    for traced in ("(Isnan)", "(Any)", "(LogicalNot)"):
+        assert traced not in text
+    names = {
+        node.get_name(): node.get("label")
+        for graph in [dot, *dot.get_subgraphs()]
+        for node in graph.get_nodes()
+    }
+    edges = [
+        (names.get(e.get_source(), ""), names.get(e.get_destination(), ""))
+        for graph in [dot, *dot.get_subgraphs()]
+        for e in graph.get_edges()
+    ]
+    into_encoder_rnn = [
+        source
+        for source, target in edges
+        if "encoder_" in str(target) and "lstm" in str(target)
+    ]
+    assert len(into_encoder_rnn) == 1
+    assert "nan_masking" in into_encoder_rnn[0]
