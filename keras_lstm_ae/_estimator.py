@@ -121,7 +121,7 @@ class SequenceModelEstimator(BaseEstimator):
         )
         return model
 
-    def _train(self, model, inputs, validation="split"):
+    def _train(self, model, inputs, validation="split", callbacks=(), initial_epoch=0):
         """Trains `model` to rebuild `inputs` back to front, with early stopping.
 
         The target is each input reversed in time (Srivastava et al., 2015):
@@ -135,6 +135,9 @@ class SequenceModelEstimator(BaseEstimator):
             validation: Held-out inputs; `"split"` to hold out a random
                 `validation_split` of `inputs` (seeded by `seed`); or `None`
                 to let the training loss decide.
+            callbacks: More Keras callbacks (checkpoints, loggers).
+            initial_epoch: The epoch to start counting from, when a run
+                resumes.
 
         Returns:
             The `History.history` dict, as lists of floats.
@@ -161,8 +164,9 @@ class SequenceModelEstimator(BaseEstimator):
             epochs=self.epochs,
             batch_size=self.batch_size,
             shuffle=True,
-            callbacks=[stopping],
+            callbacks=[stopping, *callbacks],
             verbose=self.verbose,
+            initial_epoch=initial_epoch,
         )
         return {
             key: [float(v) for v in values] for key, values in history.history.items()

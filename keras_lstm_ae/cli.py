@@ -12,6 +12,7 @@ Example:
 """
 
 import argparse
+import json
 import sys
 import textwrap
 import zipfile
@@ -130,10 +131,11 @@ def read_sequences(path, id_column=None, time_column=None):
 
 def _output_folder(folder, overwrite):
     folder = Path(folder)
-    if (folder / MODEL_FILE).exists() and not overwrite:
+    taken = [n for n in (MODEL_FILE, "run.json") if (folder / n).exists()]
+    if taken and not overwrite:
         raise CommandError(
-            f"{folder} holds another run ({MODEL_FILE}); choose another --out, "
-            "or pass --overwrite to replace it."
+            f"{folder} holds another run ({taken[0]}); choose another --out, "
+            "pass --overwrite to replace it, or --resume to continue it."
         )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -185,31 +187,116 @@ def run_demo(args):
     return demo.main(arguments, save_model=True)
 
 
+RUN_FILE = "run.json"
+LAST_WEIGHTS = "checkpoint_last.weights.h5"
+BEST_WEIGHTS = "checkpoint_best.weights.h5"
+
+
+def _fit_settings(args):
+    """The settings of a new run, as `run.json` records them for `--resume`."""
+    seed = args.seed
+    if seed is None:
+        # Recorded, so that a resumed run holds out the same sequences.
+        seed = int(np.random.default_rng().integers(2**31 - 1))
+    return {
+        "data": str(Path(args.data).resolve()),
+        "id_column": args.id_column,
+        "time_column": args.time_column,
+        "latent_dim": args.latent_dim,
+        "epochs": args.epochs,
+        "patience": args.patience,
+        "batch_size": args.batch_size,
+        "validation_split": args.validation_split,
+        "units": args.units,
+        "seed": seed,
+    }
+
+
+def _resumed_settings(args, folder):
+    if not (folder / RUN_FILE).is_file():
+        raise CommandError(
+            f"{folder} holds no run to resume ({RUN_FILE} is missing); start one "
+            "without --resume."
+        )
+    settings = json.loads((folder / RUN_FILE).read_text())
+    if settings["data"] != str(Path(args.data).resolve()):
+        raise CommandError(
+            f"the run in {folder} was started on {settings['data']}, not {args.data}."
+        )
+    return settings
+
+
 def run_fit(args):
+    import keras
+
     import keras_lstm_ae as lae
 
-    X, ids = read_sequences(args.data, args.id_column, args.time_column)
-    folder = _output_folder(args.out, args.overwrite)
-    options = {} if args.units is None else {"units": tuple(args.units)}
+    folder = Path(args.out)
+    settings = _resumed_settings(args, folder) if args.resume else _fit_settings(args)
+    X, ids = read_sequences(args.data, settings["id_column"], settings["time_column"])
+    if not args.resume:
+        _output_folder(folder, args.overwrite)
+        for stale in (LAST_WEIGHTS, BEST_WEIGHTS, "history.csv"):
+            (folder / stale).unlink(missing_ok=True)
+        (folder / RUN_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+    options = {} if settings["units"] is None else {"units": tuple(settings["units"])}
     encoder = lae.SequenceEncoder(
-        latent_dim=args.latent_dim,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        validation_split=args.validation_split,
-        patience=args.patience,
-        seed=args.seed,
+        latent_dim=settings["latent_dim"],
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        validation_split=settings["validation_split"],
+        patience=settings["patience"],
+        seed=settings["seed"],
         verbose=0 if args.quiet else 2,
         **options,
     )
-    encoder.fit(X)
+    history_path = folder / "history.csv"
+    done = pd.read_csv(history_path) if args.resume and history_path.exists() else None
+    monitor = "val_loss" if settings["validation_split"] > 0 else "loss"
+    best_so_far = None if done is None or done.empty else float(done[monitor].min())
+    resume_from = folder / LAST_WEIGHTS if done is not None else None
+    if resume_from is not None and not resume_from.exists():
+        resume_from, done = None, None
+    callbacks = [
+        # Weights as they are after every epoch, to resume from, and the best
+        # epoch's; both written whole or not at all (LSTMAutoencoder's
+        # `save_weights` is atomic).
+        keras.callbacks.ModelCheckpoint(
+            folder / LAST_WEIGHTS, save_weights_only=True, verbose=0
+        ),
+        keras.callbacks.ModelCheckpoint(
+            folder / BEST_WEIGHTS,
+            monitor=monitor,
+            save_best_only=True,
+            save_weights_only=True,
+            initial_value_threshold=best_so_far,
+            verbose=0,
+        ),
+    ]
+    logger = keras.callbacks.CSVLogger(history_path, append=done is not None)
+    if done is not None:
+        print(f"resuming {folder} after epoch {len(done)}")
+    try:
+        encoder.fit(
+            X,
+            callbacks=[*callbacks, logger],
+            initial_weights=resume_from,
+            initial_epoch=0 if done is None else len(done),
+        )
+    finally:
+        # Keras closes it at the end of training, not when training is
+        # interrupted: every epoch logged so far stays on disk either way.
+        if logger.csv_file is not None and not logger.csv_file.closed:
+            logger.csv_file.close()
+    # The best epoch of the whole run, interrupted or not.
+    if (folder / BEST_WEIGHTS).exists():
+        encoder.model_.load_weights(folder / BEST_WEIGHTS)
+    encoder.history_ = pd.read_csv(history_path).drop(columns="epoch").to_dict("list")
     # The saved encoder stays quiet when users load it in their own code.
     encoder.set_params(verbose=0)
     encoder.save(folder / MODEL_FILE)
     print(f"wrote {folder / MODEL_FILE}")
-    history = pd.DataFrame(encoder.history_)
-    history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
-    history.to_csv(folder / "history.csv")
-    print(f"wrote {folder / 'history.csv'}")
+    print(f"wrote {history_path}")
     vectors = encoder.transform(X)
     _write_encodings(vectors, ids, folder / "encodings.csv")
     _write_figures(encoder, vectors, folder)
@@ -356,6 +443,7 @@ def build_parser():
         "Train a SequenceEncoder on a .npy or .csv file of sequences.",
         f"""
         {PROGRAM} fit sequences.csv --out run1 --latent-dim 8
+        {PROGRAM} fit sequences.csv --out run1 --resume   # after an interruption
         {PROGRAM} fit steps.csv --id-column user --time-column t --out run2
         """,
         run_fit,
@@ -372,6 +460,11 @@ def build_parser():
     )
     fit.add_argument("--seed", type=int)
     fit.add_argument("--overwrite", action="store_true", help="replace a run in --out")
+    fit.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted run in --out, with its settings",
+    )
     fit.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     _add_table_options(fit)
 

@@ -119,7 +119,7 @@ class SequenceEncoder(
 
     # --- Fitting ---
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, callbacks=(), initial_weights=None, initial_epoch=0):
         """Trains the autoencoder on the sequences `X`.
 
         Args:
@@ -127,6 +127,12 @@ class SequenceEncoder(
                 array `(n, timesteps)` (one feature), or a list of arrays
                 `(steps,)` or `(steps, features)` of different lengths.
             y: Ignored; there for scikit-learn's `Pipeline`.
+            callbacks: More Keras callbacks for the training, such as a
+                `keras.callbacks.ModelCheckpoint` of the autoencoder.
+            initial_weights: A `.weights.h5` file of an earlier run's
+                autoencoder (the same data and settings) to continue from.
+            initial_epoch: The epoch to continue counting from, with
+                `initial_weights`. Early stopping's patience starts afresh.
 
         Returns:
             The fitted encoder itself.
@@ -150,7 +156,13 @@ class SequenceEncoder(
             segments.fill_gaps(scaler.transform(x)), segment_length
         )
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
-        self.history_ = self._train(model, inputs)
+        if initial_weights is not None:
+            # Built first, so that Adam's moments are restored with the weights.
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(initial_weights)
+        self.history_ = self._train(
+            model, inputs, callbacks=list(callbacks), initial_epoch=initial_epoch
+        )
         self.model_ = model
         self.scaler_ = scaler
         self.segment_length_ = segment_length

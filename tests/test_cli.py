@@ -38,8 +38,8 @@ def test_fit_on_a_ragged_wide_csv_writes_model_history_encodings_and_figures(
     run = tmp_path / "run"
     encoder = lae.load_encoder(run / "model.keras")
     assert encoder.verbose == 0
-    history = pd.read_csv(run / "history.csv")
-    assert history["epoch"].tolist() == [1, 2]
+    history = pd.read_csv(run / "history.csv")  # Keras's CSVLogger: from 0
+    assert history["epoch"].tolist() == [0, 1]
     assert set(history.columns) == {"epoch", "loss", "val_loss"}
     encodings = pd.read_csv(run / "encodings.csv")
     assert encodings.shape == (12, 17)
@@ -174,6 +174,78 @@ def test_fit_refuses_an_output_folder_that_holds_another_run(tmp_path, capsys):
     assert "holds another run" in capsys.readouterr().err
     assert (tmp_path / "run" / "model.keras").read_bytes() == before
     assert cli.main([*arguments, *QUICK, "--overwrite"]) == 0
+
+
+def test_an_interrupted_fit_resumes_where_it_stopped(tmp_path, monkeypatch, capsys):
+    import keras
+
+    ragged_csv(tmp_path / "ragged.csv")
+    arguments = ["fit", str(tmp_path / "ragged.csv"), "--out", str(tmp_path / "run")]
+    settings = ["--epochs", "4", "--seed", "0", "--quiet", "--units", "8"]
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    train = lae.SequenceEncoder._train
+
+    def interrupted(self, *args, callbacks=(), **kwargs):
+        return train(self, *args, callbacks=[*callbacks, Interrupt()], **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lae.SequenceEncoder, "_train", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            cli.main([*arguments, *settings])
+    run = tmp_path / "run"
+    assert not (run / "model.keras").exists()
+    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [0, 1]
+    assert cli.main([*arguments, *settings]) == 2  # A run is there: not anew.
+    capsys.readouterr()
+
+    assert cli.main([*arguments, "--resume", "--quiet"]) == 0
+
+    assert "resuming" in capsys.readouterr().out
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [0, 1, 2, 3]
+    encoder = lae.load_encoder(run / "model.keras")
+    assert encoder.seed == 0
+    assert len(encoder.history_["loss"]) == 4
+
+
+def test_resume_needs_a_run_of_the_same_data(tmp_path, capsys):
+    ragged_csv(tmp_path / "ragged.csv")
+    ragged_csv(tmp_path / "other.csv")
+
+    assert (
+        cli.main(
+            [
+                "fit",
+                str(tmp_path / "ragged.csv"),
+                "--out",
+                str(tmp_path / "r"),
+                "--resume",
+            ]
+        )
+        == 2
+    )
+    assert "holds no run to resume" in capsys.readouterr().err
+    cli.main(
+        ["fit", str(tmp_path / "ragged.csv"), "--out", str(tmp_path / "r"), *QUICK]
+    )
+    assert (
+        cli.main(
+            [
+                "fit",
+                str(tmp_path / "other.csv"),
+                "--out",
+                str(tmp_path / "r"),
+                "--resume",
+            ]
+        )
+        == 2
+    )
+    assert "was started on" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["demo", "fit", "encode", "detect", "plot"])

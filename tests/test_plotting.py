@@ -6,7 +6,7 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 
-import keras_lstm_ae
+import keras_lstm_ae  # Chooses the Keras backend first.
 
 # isort: split
 
