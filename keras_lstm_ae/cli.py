@@ -48,12 +48,19 @@ def _numeric_frame(frame, path):
 
 
 def _read_csv(path):
+    """The table in `path`; a first row of numbers is data, not a header."""
     try:
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
+        if (
+            len(frame.columns)
+            and pd.to_numeric(frame.columns, errors="coerce").notna().all()
+        ):
+            frame = pd.read_csv(path, header=None)
     except pd.errors.EmptyDataError:
         raise CommandError(f"{path} is empty.") from None
     except pd.errors.ParserError as error:
         raise CommandError(f"{path} is not a readable CSV file: {error}") from None
+    return frame
 
 
 def read_sequences(path, id_column=None, time_column=None):
@@ -62,8 +69,9 @@ def read_sequences(path, id_column=None, time_column=None):
     - `.npy`: an array `(n, timesteps)` or `(n, timesteps, features)`; NaN is
       padding.
     - wide `.csv` (no `id_column` or `time_column` given, or an `id_column`
-      only): one sequence per row, one step per column, with a header row;
-      empty cells after a sequence are padding (the Q&A's DataFrame).
+      only): one sequence per row, one step per column, with or without a
+      header row; empty cells after a sequence are padding (the Q&A's
+      DataFrame).
     - long `.csv` (`time_column` given, or an `id_column` with more than one
       row per id): one step per row; `id_column` says which sequence a row
       belongs to, `time_column` orders the steps, every other column is a

@@ -73,6 +73,17 @@ def test_fit_on_a_3d_npy_then_encode_new_data(tmp_path):
     assert vectors.shape == (10, 17)
 
 
+def test_a_wide_csv_without_a_header_keeps_its_first_sequence(tmp_path):
+    (tmp_path / "plain.csv").write_text("1,2,3\n4,5,\n6,,\n")
+
+    sequences, ids = cli.read_sequences(tmp_path / "plain.csv")
+
+    assert ids is None
+    np.testing.assert_array_equal(
+        sequences, [[1, 2, 3], [4, 5, np.nan], [6, np.nan, np.nan]]
+    )
+
+
 def test_a_long_table_is_grouped_by_id_and_ordered_by_time(tmp_path):
     table = pd.DataFrame(
         {
