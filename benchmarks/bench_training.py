@@ -40,8 +40,6 @@ import keras_lstm_ae  # Sets the torch backend before Keras is imported.
 # isort: split
 import keras
 import numpy as np
-import torch
-from peer import TorchLSTMAutoencoder, encode, train_epoch
 
 TIMESTEPS, FEATURES, UNITS, LATENT = 100, 1, 64, 16
 
@@ -155,6 +153,10 @@ def main():
     )
     args = parser.parse_args()
     malloc = tune_malloc() if args.malloc == "tuned" else "default"
+    # Here, not at the top: `bench_backends.py` reuses this module's data and
+    # models on backends that do not need torch.
+    import torch
+    from peer import TorchLSTMAutoencoder, encode, train_epoch
 
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     device = "cuda" if torch.cuda.is_available() else "cpu"

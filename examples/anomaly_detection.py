@@ -53,8 +53,8 @@ highest score of the training recording.
 """
 
 detector = lae.AnomalyDetector(epochs=args.epochs, seed=0).fit(train)
-contributions = detector.score(test, per_feature=True)  # (steps, 3)
-scores = contributions.sum(axis=1)
+scores = detector.score(test)  # (steps,)
+feature_scores = detector.score(test, per_feature=True)  # (steps, 3); scores: their max
 flags = detector.predict(test)
 print(f"window {detector.window_}, threshold {detector.threshold_:.3g}")
 print(
@@ -62,23 +62,24 @@ print(
     f"VUS-PR {lae.metrics.vus_pr(labels, scores, window=detector.window_):.3f}, "
     f"{flags.sum()} steps flagged, {(flags & labels).sum()} of them labelled"
 )
-abnormal = contributions[labels == 1].sum(axis=0)
-print(f"contribution of each channel on the labelled steps: {abnormal.round(1)}")
+abnormal = feature_scores[labels == 1].mean(axis=0)
+print(f"mean score of each channel on the labelled steps: {abnormal.round(1)}")
 
 """
 ## Plot
 
-The series, one panel per channel with its contribution to the score, and the
+The series, one panel per channel with that channel's score, and the
 scores with the threshold; then where the threshold falls among the training
 scores.
 """
 
 axes = lae.plot_detection(
     test,
-    contributions,
+    scores,
     threshold=detector.threshold_,
     labels=labels,
     feature_names=["channel 0", "channel 1", "channel 2"],
+    feature_scores=feature_scores,
 )
 axes[0].figure.suptitle("A stuck channel: which steps are flagged, and which channel")
 axes[0].figure.tight_layout()

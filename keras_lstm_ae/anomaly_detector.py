@@ -14,6 +14,9 @@ from keras_lstm_ae.validation import as_float_array, check_positive_int
 # that a series of a few thousand steps gives many training windows.
 MIN_AUTO_WINDOW = 16
 MAX_AUTO_WINDOW = 256
+# The automatic trend span, in windows: long enough that the moving median
+# follows the level but neither a cycle nor a change of a few windows.
+TREND_WINDOWS = 8
 
 
 class AnomalyDetector(SequenceModelEstimator):
@@ -21,16 +24,27 @@ class AnomalyDetector(SequenceModelEstimator):
 
     `fit` trains an LSTM autoencoder on overlapping windows of a normal
     series. `score` reconstructs the windows of any series of the same
-    features and gives each step the mean squared error of its
-    reconstruction over the windows that hold it: one score per step, higher
-    is more abnormal, never NaN, the first and last steps included.
-    `predict` flags the steps whose score is above `threshold_`.
+    features and scores each step, per feature, by two errors of its
+    windows' reconstructions: its own squared error (sharp where one value is
+    wrong: a spike) and the mean squared error of its windows (high where
+    many values are a little wrong: a cycle of another shape). Each error is
+    divided by its largest value on the training series, a feature's score
+    is the larger of the two, and a step's score is the largest over its
+    features. So a score above 1 is worse than anything seen in training.
+    One score per step, higher is more abnormal, never NaN, the first and
+    last steps included; `predict` flags the steps above `threshold_`.
+
+    Before modelling, each feature's slowly varying level is removed
+    (`detrend=True`): the centred moving median, over 8 windows, of the
+    moving mean over one window. A trend or drift that goes on after the
+    training series is then not an anomaly, while a spike, a changed cycle
+    or a level shift of up to a few windows still is. Features are then
+    standardised with the training series' statistics. NaN values are
+    missing values: they are interpolated from their neighbours.
 
     Every feature is reconstructed, and `score(series, per_feature=True)`
-    says how much each one contributes, so that you can see which channel is
-    abnormal. Features are standardised with the training series' mean and
-    standard deviation. NaN values are missing values: they are interpolated
-    from their neighbours before scoring.
+    gives each feature's own score, so that you can see which channel is
+    abnormal.
 
     Args:
         window: Steps per window, or `None` to use the training series'
@@ -39,13 +53,15 @@ class AnomalyDetector(SequenceModelEstimator):
             16 and 256 steps and at most half the training series. The choice
             is in `window_`.
         stride: Steps between windows, in `fit` and `score`. Defaults to
-            `None`: `max(1, window_ // 8)`, widened where the training series
-            would give more than 2000 windows.
+            `None`: 1 (every window), widened where the training series would
+            give more than 1000 windows.
         latent_dim: Size of each window's encoding. Defaults to 8.
         epochs: The most passes over the training windows. Defaults to 300.
         batch_size: Windows per gradient step. Defaults to 64.
-        validation_split: Fraction of the training series, at its end, held
-            out to decide when to stop and to fit the `"gaussian"` rule.
+        validation_split: Fraction of the training series held out to decide
+            when to stop and to fit the `"gaussian"` rule: the end of each of
+            5 equal parts (fewer where a part's end would be shorter than a
+            window), so that every regime of the recording is in both.
             Defaults to 0.2.
         patience: Epochs without improvement of the held-out loss before
             training stops. Defaults to 30.
@@ -57,7 +73,12 @@ class AnomalyDetector(SequenceModelEstimator):
             to the per-feature error vectors of the held-out steps, every
             score is the squared Mahalanobis distance of a step's error
             vector, and the threshold is the highest such score on the
-            held-out steps. Defaults to `"max"`.
+            held-out steps. Defaults to `"max"`, which is 1 for the other
+            scores.
+        detrend: Whether to remove each feature's slowly varying level
+            before modelling (see above). Set it to `False` where the level
+            itself can be abnormal for longer than about 4 windows. Defaults
+            to `True`.
         learning_rate: Adam's learning rate. Defaults to 0.001.
         seed: Integer seed for the initial weights and the shuffling, or
             `None`.
@@ -74,8 +95,9 @@ class AnomalyDetector(SequenceModelEstimator):
             into `segment_length_`-step segments and rebuilds them back to
             front).
         scaler_: The `StandardScaler` of the training series.
-        feature_error_scale_: Each feature's mean squared error on the
-            training series, which scores are measured against.
+        step_error_scale_: Each feature's largest step error on the
+            training series, which step errors are divided by.
+        window_error_scale_: The same for window errors.
         error_model_: With `threshold="gaussian"`, the fitted
             `GaussianErrorModel`; else `None`.
         history_: The training history (`loss`, `val_loss`).
@@ -106,6 +128,7 @@ class AnomalyDetector(SequenceModelEstimator):
         validation_split=0.2,
         patience=30,
         threshold="max",
+        detrend=True,
         learning_rate=0.001,
         seed=None,
         verbose=0,
@@ -119,6 +142,7 @@ class AnomalyDetector(SequenceModelEstimator):
         self.validation_split = validation_split
         self.patience = patience
         self.threshold = threshold
+        self.detrend = detrend
         self.learning_rate = learning_rate
         self.seed = seed
         self.verbose = verbose
@@ -154,27 +178,19 @@ class AnomalyDetector(SequenceModelEstimator):
         options = self._model_options_checked()
         if self.stride is not None:
             check_positive_int(self.stride, "stride")
+        if not isinstance(self.detrend, (bool, np.bool_)):
+            raise TypeError(f"`detrend` must be True or False; got {self.detrend!r}.")
         values = _as_series(series, "series")
         window = self._choose_window(values)
         stride = self.stride or _auto_stride(len(values), window)
-        scaler = StandardScaler().fit(values)
-        scaled = scoring.fill_missing(scaler.transform(values))
+        detrended = self._detrended(scoring.fill_missing(values), window)
+        scaler = StandardScaler().fit(detrended)
+        scaled = scaler.transform(detrended)
         segment_length = segments.auto_segment_length(window)
 
-        cut = len(scaled) - round(self.validation_split * len(scaled))
-        held_out = scaled[cut:] if len(scaled) - cut >= window else None
-        if held_out is None or cut < window:
-            cut, held_out = len(scaled), None
-        training_windows = scoring.cut_windows(
-            scaled[:cut], window, scoring.window_starts(cut, window, stride)
-        )
-        inputs = segments.to_segments(training_windows, segment_length)
-        validation = None
-        if held_out is not None:
-            held_out_windows = scoring.cut_windows(
-                held_out, window, scoring.window_starts(len(held_out), window, stride)
-            )
-            validation = segments.to_segments(held_out_windows, segment_length)
+        held_out, training = self._split(scaled, window)
+        inputs = _segmented_windows(training, window, stride, segment_length)
+        validation = _segmented_windows(held_out, window, stride, segment_length)
 
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
         self.history_ = self._train(model, inputs, validation)
@@ -185,26 +201,43 @@ class AnomalyDetector(SequenceModelEstimator):
         self.segment_length_ = segment_length
         self.n_features_in_ = values.shape[1]
 
-        # Each feature's errors are measured against its own typical error on
-        # the training series, so that a channel the model rebuilds less
-        # precisely does not drown out a fault in another one.
-        training_errors = self._step_errors(scaled)
-        self.feature_error_scale_ = np.maximum(
-            training_errors.mean(axis=0), np.finfo(np.float32).tiny
-        )
+        # Each feature's errors are measured against the worst of them on the
+        # training series, so that a channel the model rebuilds less
+        # precisely does not drown out a fault in another one, and a score
+        # above 1 is worse than anything seen in training.
+        step_errors, window_errors = self._errors(scaled)
+        tiny = np.finfo(np.float32).tiny
+        self.step_error_scale_ = np.maximum(step_errors.max(axis=0), tiny)
+        self.window_error_scale_ = np.maximum(window_errors.max(axis=0), tiny)
         self.error_model_ = None
         if spec == "gaussian":
             # Fitted on held-out steps (the training steps' errors are
             # optimistic); without held-out data, on the training series.
             reference = (
-                training_errors if held_out is None else self._step_errors(held_out)
+                np.concatenate([self._errors(part)[0] for part in held_out])
+                if held_out
+                else step_errors
             )
             self.error_model_ = thresholds.GaussianErrorModel().fit(reference)
             self.threshold_ = float(self.error_model_.score(reference).max())
-        self.train_scores_ = self._scores_from_errors(training_errors)
+        self.train_scores_ = self._scores(step_errors, window_errors)
         if spec != "gaussian":
             self.threshold_ = thresholds.resolve_threshold(spec, self.train_scores_)
         return self
+
+    def _split(self, scaled, window):
+        """The held-out parts of a scaled series, and the parts to train on."""
+        held = scoring.held_out_blocks(len(scaled), window, self.validation_split)
+        held_out = [scaled[a:b] for a, b in scoring.runs(held)]
+        training = [scaled[a:b] for a, b in scoring.runs(~held) if b - a >= window]
+        if not training:  # Too little left to train on: hold nothing out.
+            return [], [scaled]
+        return held_out, training
+
+    def _detrended(self, filled, window):
+        if not self.detrend:
+            return filled
+        return scoring.remove_trend(filled, window, windows=TREND_WINDOWS)
 
     def _choose_window(self, values):
         if self.window is not None:
@@ -225,22 +258,35 @@ class AnomalyDetector(SequenceModelEstimator):
 
     # --- Scoring ---
 
-    def _step_errors(self, scaled):
-        """Squared errors `(steps, features)` of a scaled, gap-free series."""
+    def _errors(self, scaled):
+        """Step and window errors, each `(steps, features)`, of a scaled series.
+
+        A step's error is its squared reconstruction error, averaged over the
+        windows that hold it: it is sharp where one value is wrong. Its
+        window error is the mean squared error of those windows: it is high
+        where many values are a little wrong, as in a cycle of another shape.
+        """
         starts = scoring.window_starts(len(scaled), self.window_, self.stride_)
         windows = scoring.cut_windows(scaled, self.window_, starts)
-        return scoring.step_errors(scaled, self._rebuild_windows(windows), starts)
+        rebuilt = self._rebuild_windows(windows)
+        return (
+            scoring.step_errors(scaled, rebuilt, starts),
+            scoring.window_errors(scaled, rebuilt, starts),
+        )
 
     def _rebuild_windows(self, windows):
         rebuilt = self._rebuild(segments.to_segments(windows, self.segment_length_))
         return segments.from_segments(rebuilt, self.n_features_in_, self.window_)
 
-    def _scores_from_errors(self, errors, per_feature=False):
+    def _scores(self, step_errors, window_errors, per_feature=False):
         if self.error_model_ is not None:
-            contributions = self.error_model_.contributions(errors)
-        else:
-            contributions = errors / self.feature_error_scale_ / errors.shape[1]
-        return contributions if per_feature else contributions.sum(axis=1)
+            contributions = self.error_model_.contributions(step_errors)
+            return contributions if per_feature else contributions.sum(axis=1)
+        feature_scores = np.maximum(
+            step_errors / self.step_error_scale_,
+            window_errors / self.window_error_scale_,
+        )
+        return feature_scores if per_feature else feature_scores.max(axis=1)
 
     def _checked_scaled(self, series, method):
         self._check_fitted(method)
@@ -255,7 +301,8 @@ class AnomalyDetector(SequenceModelEstimator):
                 f"`series` has {len(values)} steps, fewer than the window "
                 f"({self.window_}) this detector was fitted with."
             )
-        return scoring.fill_missing(self.scaler_.transform(values))
+        filled = scoring.fill_missing(values)
+        return self.scaler_.transform(self._detrended(filled, self.window_))
 
     def score(self, series, per_feature=False):
         """One anomaly score per step: higher is more abnormal.
@@ -263,16 +310,18 @@ class AnomalyDetector(SequenceModelEstimator):
         Args:
             series: A series with the training series' features, at least
                 `window_` steps long (see `fit`).
-            per_feature: Whether to return each feature's contribution
-                instead of the total.
+            per_feature: Whether to return each feature's score instead of
+                the step's.
 
         Returns:
             A float64 array `(steps,)`, or `(steps, features)` with
-            `per_feature=True`, whose rows sum to the scores. A score is the
-            mean over features of each step's squared reconstruction error,
-            each feature's divided by its mean on the training series (with
-            `threshold="gaussian"`, the squared Mahalanobis distance of the
-            step's error vector).
+            `per_feature=True`. A feature's score is the larger of its step
+            error and its window error, each divided by its largest value on
+            the training series; a step's score is the largest of its
+            features'. With `threshold="gaussian"`, a step's score is the
+            squared Mahalanobis distance of its step errors, and
+            `per_feature=True` gives each feature's contribution to it (the
+            rows sum to the scores).
 
         Raises:
             NotFittedError: If the detector is not fitted.
@@ -280,7 +329,7 @@ class AnomalyDetector(SequenceModelEstimator):
                 shorter than the window, or is all NaN.
         """
         scaled = self._checked_scaled(series, "score")
-        return self._scores_from_errors(self._step_errors(scaled), per_feature)
+        return self._scores(*self._errors(scaled), per_feature=per_feature)
 
     def score_windows(self, series, return_starts=False):
         """The mean squared reconstruction error of each window.
@@ -318,7 +367,8 @@ class AnomalyDetector(SequenceModelEstimator):
             "n_features_in": self.n_features_in_,
             "threshold": self.threshold_,
             "train_scores": self.train_scores_,
-            "feature_error_scale": self.feature_error_scale_,
+            "step_error_scale": self.step_error_scale_,
+            "window_error_scale": self.window_error_scale_,
             "error_model": (
                 None if self.error_model_ is None else self.error_model_.get_config()
             ),
@@ -333,8 +383,9 @@ class AnomalyDetector(SequenceModelEstimator):
         self.n_features_in_ = state["n_features_in"]
         self.threshold_ = state["threshold"]
         self.train_scores_ = np.asarray(state["train_scores"], dtype=np.float64)
-        self.feature_error_scale_ = np.asarray(
-            state["feature_error_scale"], dtype=np.float64
+        self.step_error_scale_ = np.asarray(state["step_error_scale"], dtype=np.float64)
+        self.window_error_scale_ = np.asarray(
+            state["window_error_scale"], dtype=np.float64
         )
         self.error_model_ = (
             None
@@ -345,12 +396,25 @@ class AnomalyDetector(SequenceModelEstimator):
 
 # The most training windows the automatic stride gives: enough to cover a long
 # series, few enough that an epoch stays short.
-MAX_AUTO_WINDOWS = 2000
+MAX_AUTO_WINDOWS = 1000
+
+
+def _segmented_windows(parts, window, stride, segment_length):
+    """The windows of every part of a series, as model inputs; `None` if none."""
+    if not parts:
+        return None
+    windows = [
+        scoring.cut_windows(
+            part, window, scoring.window_starts(len(part), window, stride)
+        )
+        for part in parts
+    ]
+    return segments.to_segments(np.concatenate(windows), segment_length)
 
 
 def _auto_stride(steps, window):
-    """`window // 8`, or wider where that would give over 2000 windows."""
-    return max(1, window // 8, -(-(steps - window + 1) // MAX_AUTO_WINDOWS))
+    """1, or wider where that would give over `MAX_AUTO_WINDOWS` windows."""
+    return max(1, -(-(steps - window + 1) // MAX_AUTO_WINDOWS))
 
 
 def _as_series(series, name):

@@ -88,8 +88,8 @@ class LayerChain(keras.Model):
     >>> inputs = keras.Input((None, 3))
     >>> outputs = keras.layers.Dense(2)(keras.layers.LSTM(4)(inputs))
     >>> chain = LayerChain(inputs, outputs)
-    >>> len(chain.chained_layers)
-    2
+    >>> chain.predict(np.zeros((5, 7, 3), "float32"), verbose=0).shape
+    (5, 2)
     """
 
     def __init__(self, inputs, outputs, **kwargs):

@@ -353,9 +353,9 @@ def run_detect(args):
     detector = lae.AnomalyDetector(
         window=args.window, seed=args.seed, verbose=0 if args.quiet else 2
     ).fit(values[:train_rows])
-    contributions = detector.score(values, per_feature=True)
+    scores = detector.score(values)
     result = frame.copy()
-    result["anomaly_score"] = contributions.sum(axis=1)
+    result["anomaly_score"] = scores
     result["anomaly"] = (result["anomaly_score"] > detector.threshold_).astype(int)
     result.to_csv(args.output, index=False)
     print(
@@ -365,9 +365,10 @@ def run_detect(args):
     figure_path = Path(args.output).with_suffix(".png")
     axes = lae.plot_detection(
         values,
-        contributions,
+        scores,
         threshold=detector.threshold_,
         feature_names=args.column,
+        feature_scores=detector.score(values, per_feature=True),
     )
     axes[0].figure.suptitle(f"{path.name}: fitted on the first {train_rows} rows")
     _save_figure(axes[0].figure, figure_path)

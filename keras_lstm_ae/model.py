@@ -1,6 +1,5 @@
 """`LSTMAutoencoder`: a sequence autoencoder with standalone encoder and decoder."""
 
-import contextlib
 import inspect
 
 import keras
@@ -11,6 +10,7 @@ from keras.src.losses.losses import LossFunctionWrapper  # Not exported either.
 
 from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae import validation
+from keras_lstm_ae._seeding import seeded_shuffling
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.chain import LayerChain
 from keras_lstm_ae.saving import refuse_overwrite, saved_suffix, write_atomically
@@ -506,22 +506,14 @@ class LSTMAutoencoder(LayerChain):
             return (x_val,)
         return validation_data
 
-    @contextlib.contextmanager
     def _seeded_shuffling(self):
-        # Keras's torch data loader shuffles with torch's global generator:
-        # fork it, so that a seeded model shuffles the same way every run
-        # without changing the caller's random state.
-        if self.seed is None or keras.backend.backend() != "torch":
-            yield
-            return
-        import torch
-
+        # A seeded model shuffles the same way every run, on every backend,
+        # without changing the caller's random state; a resumed run (later
+        # optimizer step) draws new orders.
+        if self.seed is None:
+            return seeded_shuffling(None)
         step = int(self.optimizer.iterations.numpy()) if self.optimizer else 0
-        with torch.random.fork_rng(devices=[]):
-            # The CPU generator only, as forked (`torch.manual_seed` also
-            # queues seeds for CUDA, which costs a stack trace per call).
-            torch.default_generator.manual_seed(self.seed + step)
-            yield
+        return seeded_shuffling(self.seed + step)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Trains the autoencoder; `y` defaults to `x`.

@@ -600,26 +600,33 @@ def _shade_labelled(ax, x, labels):
 
 
 def plot_detection(
-    series, scores, threshold=None, labels=None, feature_names=None, axes=None
+    series,
+    scores,
+    threshold=None,
+    labels=None,
+    feature_names=None,
+    axes=None,
+    feature_scores=None,
 ):
     """Plots a series above its anomaly scores, with the flagged steps shaded.
 
     One panel per feature shows its values; the steps whose score is above
     `threshold` are shaded red in every panel ("flagged"), and true anomalies,
     when given, orange. The last panel shows the scores and the threshold
-    (`plot_anomaly_scores`). With per-feature scores (`AnomalyDetector.score(
-    series, per_feature=True)`), each feature's panel also shows its own
-    contribution, so that you can see which channel is abnormal.
+    (`plot_anomaly_scores`). With `feature_scores`
+    (`AnomalyDetector.score(series, per_feature=True)`), each feature's panel
+    also shows its own score, on one scale for all, so that you can see
+    which channel is abnormal.
 
     Args:
         series: The scored series, `(steps,)` or `(steps, features)`.
-        scores: `(steps,)` scores, or `(steps, features)` contributions that
-            sum to the scores.
+        scores: `(steps,)` scores (`AnomalyDetector.score(series)`).
         threshold: The detector's `threshold_`, or `None`.
         labels: Optional 0/1 true anomalies per step.
         feature_names: Optional names of the features, for the panels.
         axes: A sequence of `features + 1` Axes to draw into. Defaults to a
             new figure.
+        feature_scores: Optional `(steps, features)` scores of each feature.
 
     Returns:
         The list of Axes: one per feature, then the scores.
@@ -632,18 +639,28 @@ def plot_detection(
     """
     values = np.asarray(series, dtype=float)
     values = values[:, None] if values.ndim == 1 else values
-    contributions = np.asarray(scores, dtype=float)
+    total = np.asarray(scores, dtype=float)
     if values.ndim != 2:
         raise ValueError(
             f"`series` must be (steps,) or (steps, features); got {values.shape}."
         )
     steps, features = values.shape
-    if contributions.shape not in ((steps,), (steps, features)):
+    if total.shape == (steps, features) and features > 1:
         raise ValueError(
-            f"`scores` must have shape ({steps},) or ({steps}, {features}); got "
-            f"{contributions.shape}."
+            f"`scores` must have shape ({steps},), one score per step; pass "
+            "each feature's scores as `feature_scores=`."
         )
-    total = contributions if contributions.ndim == 1 else contributions.sum(axis=1)
+    if total.shape != (steps,):
+        raise ValueError(
+            f"`scores` must have shape ({steps},), one per step; got {total.shape}."
+        )
+    if feature_scores is not None:
+        feature_scores = np.asarray(feature_scores, dtype=float)
+        if feature_scores.shape != (steps, features):
+            raise ValueError(
+                f"`feature_scores` must have shape ({steps}, {features}); got "
+                f"{feature_scores.shape}."
+            )
     names = list(feature_names) if feature_names is not None else None
     if names is not None and len(names) != features:
         raise ValueError(
@@ -670,17 +687,17 @@ def plot_detection(
             time, values[:, feature], color="C0", linewidth=1, label="series"
         )
         ax.set_ylabel(names[feature] if names else f"feature {feature}")
-        if contributions.ndim == 2 and features > 1:
+        if feature_scores is not None and features > 1:
             twin = ax.twinx()
             handles += twin.plot(
                 time,
-                contributions[:, feature],
+                feature_scores[:, feature],
                 color="C2",
                 linewidth=1,
                 alpha=0.8,
-                label="contribution to the score (right axis)",
+                label="this feature's score (right axis)",
             )
-            twin.set_ylabel("contribution", color="C2")
+            twin.set_ylabel("feature score", color="C2")
             twins.append(twin)
         label = f"flagged: score above threshold ({int(flagged.sum())} steps)"
         for start, stop in _runs(flagged):
@@ -709,8 +726,8 @@ def plot_detection(
                 frameon=False,
             )
     if twins:
-        # One scale for every feature's contribution, so that the abnormal
-        # feature stands out.
+        # One scale for every feature's score, so that the abnormal feature
+        # stands out.
         top = max(twin.get_ylim()[1] for twin in twins)
         for twin in twins:
             twin.set_ylim(0, top)

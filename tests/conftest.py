@@ -1,17 +1,47 @@
-"""Test setup: one thread, so that timings and results do not depend on load."""
+"""Test setup: one thread, so that timings and results do not depend on load.
+
+On a backend other than torch, tests of the torch-only machinery (marked
+`torch_only`: the fused kernels, the direct training step, the loss's torch
+twins) are deselected, and pytest reports how many.
+"""
 
 import os
 import socket
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# JAX's and TensorFlow's CPU thread pools ignore OMP_NUM_THREADS; they read
+# these when they start, here and in the tests' subprocesses.
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import pytest
-import torch
 
 import keras_lstm_ae  # noqa: F401  (chooses the Keras backend first)
 
-torch.set_num_threads(1)
+# isort: split
+import keras
+
+BACKEND = keras.backend.backend()
+
+if BACKEND == "torch":
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    if BACKEND == "torch":
+        return
+    kept, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("torch_only") else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 @pytest.fixture

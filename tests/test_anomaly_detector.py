@@ -54,9 +54,60 @@ def test_step_errors_average_each_steps_windows():
     np.testing.assert_allclose(errors, series[:, 0] ** 2)
 
 
+def test_window_errors_spread_each_windows_mean_error_over_its_steps():
+    rng = np.random.default_rng(0)
+    series = rng.normal(size=(30, 2))
+    starts = scoring.window_starts(30, 8, 3)
+    reconstructions = rng.normal(size=(len(starts), 8, 2))
+
+    errors = scoring.window_errors(series, reconstructions, starts)
+
+    expected = np.zeros((30, 2))
+    for step in range(30):
+        holding = [
+            ((reconstructions[k] - series[start : start + 8]) ** 2).mean(axis=0)
+            for k, start in enumerate(starts)
+            if start <= step < start + 8
+        ]
+        expected[step] = np.mean(holding, axis=0)
+    np.testing.assert_allclose(errors, expected)
+
+
+def test_remove_trend_keeps_cycles_and_a_short_level_shift_but_not_a_ramp():
+    time = np.arange(800)
+    cycle = np.sin(2 * np.pi * time / 20)
+    shifted = cycle + 2.0 * ((time >= 400) & (time < 440))
+    ramp = 0.002 * time  # rises 0.32 over the median's 160 steps
+
+    detrended = scoring.remove_trend((shifted + ramp)[:, None], 20)[:, 0]
+
+    # The median over 8 cycles follows the ramp and keeps the 2 shifted
+    # cycles, to within a third of the ramp's rise over its span.
+    np.testing.assert_allclose(detrended[80:720], shifted[80:720], atol=0.12)
+    assert np.abs(detrended[:80] - shifted[:80]).max() < 0.12
+
+
+def test_held_out_blocks_end_each_part_and_need_a_window_each():
+    held = scoring.held_out_blocks(1000, 20, 0.2, blocks=5)
+
+    assert [(int(a), int(b)) for a, b in scoring.runs(held)] == [
+        (160, 200),
+        (360, 400),
+        (560, 600),
+        (760, 800),
+        (960, 1000),
+    ]
+    assert scoring.runs(scoring.held_out_blocks(1000, 100, 0.2, blocks=5)) == [
+        (400, 500),
+        (900, 1000),
+    ]
+    assert not scoring.held_out_blocks(1000, 300, 0.2).any()
+
+
 def test_the_window_defaults_to_the_dominant_period(fitted):
     assert fitted.window_ == PERIOD
-    assert fitted.stride_ == PERIOD // 8
+    # Every window of a short series, up to 1000 of them.
+    assert fitted.stride_ == 1
 
 
 def test_every_step_gets_a_finite_score(fitted):
@@ -80,17 +131,45 @@ def test_a_spike_gets_the_highest_score():
     assert detector.predict(series)[300] == 1
 
 
-def test_per_feature_contributions_sum_to_the_score_and_point_at_the_channel():
+def test_per_feature_scores_give_the_score_and_point_at_the_channel():
     normal = periodic(features=3)
     detector = lae.AnomalyDetector(epochs=30, units=(16,), seed=0).fit(normal)
     series = periodic(features=3, seed=1)
     series[200:210, 1] += 3.0
 
-    contributions = detector.score(series, per_feature=True)
+    feature_scores = detector.score(series, per_feature=True)
 
-    assert contributions.shape == (600, 3)
-    np.testing.assert_allclose(contributions.sum(axis=1), detector.score(series))
-    assert np.argmax(contributions[200:210].sum(axis=0)) == 1
+    assert feature_scores.shape == (600, 3)
+    np.testing.assert_allclose(feature_scores.max(axis=1), detector.score(series))
+    assert np.argmax(feature_scores[200:210].mean(axis=0)) == 1
+
+
+def test_scores_are_relative_to_the_worst_training_step(fitted):
+    normal = periodic()
+
+    # Each feature's step and window errors are divided by their training
+    # maxima, so the worst training step scores exactly 1.
+    assert fitted.train_scores_.max() == pytest.approx(1.0)
+    assert fitted.threshold_ == pytest.approx(1.0)
+    np.testing.assert_allclose(fitted.score(normal), fitted.train_scores_)
+
+
+def test_a_trend_that_goes_on_is_not_an_anomaly_but_a_spike_on_it_is():
+    time = np.arange(1200)
+    rising = np.sin(2 * np.pi * time / PERIOD) + 0.01 * time
+    rising += 0.05 * np.random.default_rng(0).normal(size=1200)
+    train, test = rising[:600], rising[600:].copy()  # test rises from 6 to 12
+    test[300] += 2.0
+
+    detrending = lae.AnomalyDetector(epochs=30, units=(16,), seed=0).fit(train)
+    level = lae.AnomalyDetector(epochs=30, units=(16,), detrend=False, seed=0).fit(
+        train
+    )
+
+    assert int(np.argmax(detrending.score(test))) == 300
+    # Without detrending, the end of the test series lies beyond every
+    # training level and scores higher than the spike.
+    assert int(np.argmax(level.score(test))) > 450
 
 
 def test_missing_values_are_scored_from_their_neighbours(fitted):
@@ -118,25 +197,20 @@ def test_pandas_series_and_frames_score_like_arrays(fitted):
 
 def test_score_windows_gives_each_windows_mean_squared_error(fitted):
     series = periodic(seed=1)
+    scaled = fitted.scaler_.transform(
+        scoring.remove_trend(series[:, None], fitted.window_)
+    )
 
     errors, starts = fitted.score_windows(series, return_starts=True)
 
     np.testing.assert_array_equal(
         starts, scoring.window_starts(600, fitted.window_, fitted.stride_)
     )
-    assert errors.shape == starts.shape
-    # Each step's score averages the squared errors of its windows, so the
-    # mean score of the steps of non-overlapping windows is their mean error.
-    assert np.all(errors >= 0)
+    windows = scoring.cut_windows(scaled, fitted.window_, starts)
     np.testing.assert_allclose(
-        errors.mean(),
-        np.mean(
-            [
-                fitted.score(series)[start : start + fitted.window_].mean()
-                for start in starts
-            ]
-        ),
-        rtol=0.2,
+        errors,
+        ((fitted._rebuild_windows(windows) - windows) ** 2).mean(axis=(1, 2)),
+        rtol=1e-6,
     )
 
 
@@ -168,25 +242,26 @@ def test_threshold_rules_follow_their_definitions(threshold, expected):
 def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
     normal = periodic(features=2)
     detector = lae.AnomalyDetector(threshold="gaussian", **QUICK).fit(normal)
-    held_out = detector.scaler_.transform(normal)[480:]
+    scaled = detector.scaler_.transform(scoring.remove_trend(normal, detector.window_))
+    held = scoring.held_out_blocks(600, detector.window_, 0.2)
+    errors = np.concatenate(
+        [detector._errors(scaled[a:b])[0] for a, b in scoring.runs(held)]
+    )
 
-    errors = detector._step_errors(held_out)
     mean = errors.mean(axis=0)
     covariance = np.cov(errors.T, bias=True)
     covariance += 1e-6 * np.mean(np.diag(covariance)) * np.eye(2)
+    inverse = np.linalg.inv(covariance)
     centred = errors - mean
-    mahalanobis = np.einsum("ij,jk,ik->i", centred, np.linalg.inv(covariance), centred)
+    mahalanobis = np.einsum("ij,jk,ik->i", centred, inverse, centred)
 
+    assert held.sum() == 120
     assert detector.threshold_ == pytest.approx(mahalanobis.max(), rel=1e-6)
+    training = detector._errors(scaled)[0] - mean
     np.testing.assert_allclose(
-        detector.score(normal[480:]),
-        np.einsum(
-            "ij,jk,ik->i",
-            detector._step_errors(held_out) - mean,
-            np.linalg.inv(covariance),
-            detector._step_errors(held_out) - mean,
-        ),
-        rtol=1e-6,
+        detector.score(normal),
+        np.einsum("ij,jk,ik->i", training, inverse, training),
+        rtol=1e-5,
     )
 
 
@@ -255,6 +330,7 @@ def test_load_detector_refuses_an_encoder_file(tmp_path):
         (np.zeros(100), {"threshold": "median"}, ValueError, "`threshold` must be"),
         (np.zeros(100), {"stride": 0}, ValueError, "`stride`"),
         (np.zeros(100), {"window": 2.5}, TypeError, "`window`"),
+        (np.zeros(100), {"detrend": "yes"}, TypeError, "`detrend` must be True"),
     ],
 )
 def test_bad_input_is_refused_before_training(series, arguments, error, message):
@@ -282,19 +358,24 @@ def test_plot_detection_draws_each_feature_and_shades_flagged_steps():
 
     series = np.zeros((50, 2))
     series[20:23, 1] = 5.0
-    contributions = np.zeros((50, 2))
-    contributions[20:23, 1] = 4.0
+    feature_scores = np.zeros((50, 2))
+    feature_scores[20:23, 1] = 4.0
 
     axes = lae.plot_detection(
-        series, contributions, threshold=1.0, labels=(series[:, 1] > 0).astype(int)
+        series,
+        feature_scores.max(axis=1),
+        threshold=1.0,
+        labels=(series[:, 1] > 0).astype(int),
+        feature_scores=feature_scores,
     )
 
     assert len(axes) == 3
     flagged = [p for p in axes[0].patches if p.get_label().startswith("flagged")]
     assert flagged[0].get_label() == "flagged: score above threshold (3 steps)"
     twins = [ax for ax in axes[0].figure.axes if ax not in axes]
-    assert twins[0].get_ylim() == twins[1].get_ylim()  # one contribution scale
-    np.testing.assert_allclose(axes[-1].lines[0].get_ydata(), contributions.sum(axis=1))
+    assert twins[0].get_ylim() == twins[1].get_ylim()  # one scale for all
+    np.testing.assert_allclose(twins[1].lines[0].get_ydata(), feature_scores[:, 1])
+    np.testing.assert_allclose(axes[-1].lines[0].get_ydata(), feature_scores[:, 1])
     plt.close("all")
 
 
@@ -307,6 +388,10 @@ def test_plot_error_histogram_counts_the_scores_above_the_threshold():
     plt.close("all")
 
 
-def test_plot_detection_refuses_scores_of_another_length():
+def test_plot_detection_refuses_scores_of_another_shape():
     with pytest.raises(ValueError, match=r"`scores` must have shape \(10,\)"):
         lae.plot_detection(np.zeros(10), np.zeros(9))
+    with pytest.raises(ValueError, match="`feature_scores=`"):
+        lae.plot_detection(np.zeros((10, 2)), np.zeros((10, 2)))
+    with pytest.raises(ValueError, match=r"`feature_scores` must have shape"):
+        lae.plot_detection(np.zeros((10, 2)), np.zeros(10), feature_scores=np.zeros(10))

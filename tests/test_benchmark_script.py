@@ -1,4 +1,4 @@
-"""The benchmark script runs and prints its table (a smoke test, not a timing)."""
+"""The benchmark scripts run and print their tables (smoke tests, not timings)."""
 
 import os
 import re
@@ -6,23 +6,42 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_training.py"
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def test_benchmark_prints_a_ratio_for_every_row():
+def run_benchmark(script, *arguments):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("KERAS_BACKEND", None)
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--samples", "64", "--repeats", "1"],
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *arguments],
         env=env,
         capture_output=True,
         text=True,
         check=True,
         timeout=300,
     ).stdout
+
+
+# The peer is plain PyTorch, and the script runs the library on torch whatever
+# the current backend.
+@pytest.mark.torch_only
+def test_benchmark_prints_a_ratio_for_every_row():
+    out = run_benchmark("bench_training.py", "--samples", "64", "--repeats", "1")
     assert "trainable parameters: keras_lstm_ae 38737, peer 38737" in out
     for row in ("train, dense", "train, padded 50..100", "encoder.predict"):
         assert re.search(
             rf"\| {re.escape(row)} +\| keras_lstm_ae +\| +\d+ \| +\d+ \| +\d\.\d\dx \|",
             out,
         ), out
+
+
+@pytest.mark.cross_backend
+def test_backend_benchmark_prints_a_rate_for_every_row():
+    out = run_benchmark(
+        "bench_backends.py", "--backends", "jax", "--samples", "64", "--repeats", "1"
+    )
+    for row in ("train, dense", "train, padded 50..100", "encoder.predict"):
+        assert row in out, out
+    assert re.search(r"\| jax [\d.]+ +\| +\d+ \| +\d+ \| +\d+ \|", out), out

@@ -1,4 +1,4 @@
-"""LayerChain: the direct forward pass equals Keras's functional graph."""
+"""LayerChain: the direct forward pass (torch only) equals Keras's functional graph."""
 
 import keras
 import numpy as np
@@ -31,6 +31,7 @@ def graph_call(model, x, training):
             chain._direct_chain = direct
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(o) or "default")
 def test_direct_pass_equals_the_functional_graph(options):
     options = {"latent_dim": 4, **options}

@@ -268,6 +268,7 @@ def test_every_subcommand_has_help_with_an_example(command, capsys):
     assert f"example:\n  keras-lstm-ae {command}" in capsys.readouterr().out
 
 
+@pytest.mark.end_to_end
 def test_the_program_runs_as_python_m_keras_lstm_ae(tmp_path):
     ragged_csv(tmp_path / "ragged.csv")
 

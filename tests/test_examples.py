@@ -53,6 +53,7 @@ def assert_png_files(folder, names):
         assert len(data) > 5_000, f"{name} holds only {len(data)} bytes"
 
 
+@pytest.mark.end_to_end
 @pytest.mark.parametrize(
     ("script", "figures"),
     [
@@ -106,6 +107,7 @@ def test_example_runs_and_writes_its_figures(script, figures, tmp_path):
     assert_png_files(output_dir, figures)
 
 
+@pytest.mark.end_to_end
 def test_demo_runs_and_writes_four_figures_to_the_output_dir(tmp_path):
     output_dir = tmp_path / "out"
 
@@ -123,6 +125,7 @@ def test_demo_runs_and_writes_four_figures_to_the_output_dir(tmp_path):
     assert not (tmp_path / "demo_figures").exists()
 
 
+@pytest.mark.end_to_end
 def test_demo_writes_to_demo_figures_in_the_current_directory_by_default(tmp_path):
     run_python(["-m", "keras_lstm_ae.demo", "--epochs", "1"], cwd=tmp_path)
 

@@ -1,9 +1,14 @@
-"""Fast recurrent layers: the same outputs and gradients as Keras's own."""
+"""Fast recurrent layers: the same outputs and gradients as Keras's own.
+
+The recurrent layers' fused kernels run on torch only, so their tests are
+`torch_only`; the other layers use `keras.ops` and are tested on every backend.
+"""
 
 import keras
 import numpy as np
 import pytest
 import torch
+from keras import ops
 
 import keras_lstm_ae as lae
 from keras_lstm_ae.layers import (
@@ -14,6 +19,7 @@ from keras_lstm_ae.layers import (
     TimeDistributed,
     _torch_kernels,
 )
+from tests.helpers import gradients
 
 PAIRS = [(LSTM, keras.layers.LSTM), (GRU, keras.layers.GRU)]
 
@@ -45,14 +51,19 @@ def twin_layers(fast_class, stock_class, **kwargs):
 
 
 def outputs_and_gradients(layer, x, mask):
-    x = torch.tensor(x, requires_grad=True)
-    mask = None if mask is None else torch.tensor(mask, dtype=torch.bool)
-    out = layer(x, mask=mask)
-    out = out if isinstance(out, (list, tuple)) else [out]
-    total = sum((o * torch.linspace(-1, 1, o.shape[-1])).sum() for o in out)
-    weights = [w.value for w in layer.trainable_weights]
-    grads = torch.autograd.grad(total, [x, *weights])
-    return [o.detach().numpy() for o in out], [g.numpy() for g in grads]
+    """The layer's outputs, and the gradients of a weighted sum of them with
+    respect to the inputs and the trainable weights (NumPy)."""
+    mask = None if mask is None else ops.convert_to_tensor(np.array(mask, bool))
+
+    def call(x):
+        out = layer(x, mask=mask)
+        return out if isinstance(out, (list, tuple)) else [out]
+
+    def total(x):
+        return sum(ops.sum(o * ops.linspace(-1.0, 1.0, o.shape[-1])) for o in call(x))
+
+    outputs = [ops.convert_to_numpy(o) for o in call(ops.convert_to_tensor(x))]
+    return outputs, gradients(total, [x], layer.trainable_weights)
 
 
 def assert_same(fast, stock, mask, x=None):
@@ -65,6 +76,7 @@ def assert_same(fast, stock, mask, x=None):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
 @pytest.mark.parametrize("mask_name", list(MASKS))
 @pytest.mark.parametrize("return_sequences", [False, True])
@@ -82,6 +94,7 @@ def test_outputs_and_gradients_equal_stock_layer(
     assert_same(fast, stock, MASKS[mask_name])
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
 @pytest.mark.parametrize("mask_name", ["none", "right padded", "holes"])
 def test_bidirectional_equals_stock(fast_class, stock_class, mask_name):
@@ -94,6 +107,7 @@ def test_bidirectional_equals_stock(fast_class, stock_class, mask_name):
     assert_same(fast, stock, MASKS[mask_name])
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize(("fast_class", "stock_class"), PAIRS, ids=["LSTM", "GRU"])
 def test_stacked_layers_with_padding_equal_stock(fast_class, stock_class):
     def stacked(layer_class):
@@ -112,6 +126,7 @@ def test_stacked_layers_with_padding_equal_stock(fast_class, stock_class):
     assert_same(fast, stock, None, x=x)
 
 
+@pytest.mark.torch_only
 def test_input_dropout_takes_the_fused_kernel_and_drops_the_same_features():
     fast, stock = twin_layers(LSTM, keras.layers.LSTM, dropout=0.5, seed=1)
     assert fast.uses_fused_kernel()
@@ -123,6 +138,7 @@ def test_input_dropout_takes_the_fused_kernel_and_drops_the_same_features():
     )
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -161,12 +177,14 @@ def test_fallback_to_the_stock_loop(fast_class, stock_class, kwargs, monkeypatch
     )
 
 
+@pytest.mark.torch_only
 def test_gru_without_reset_after_falls_back():
     fast, stock = twin_layers(GRU, keras.layers.GRU, reset_after=False)
     assert not fast.uses_fused_kernel()
     assert_same(fast, stock, MASKS["right padded"])
 
 
+@pytest.mark.torch_only
 def test_masked_lstm_returning_states_falls_back_and_matches():
     fast, stock = twin_layers(LSTM, keras.layers.LSTM, return_state=True)
     assert fast.uses_fused_kernel(None)
@@ -175,12 +193,14 @@ def test_masked_lstm_returning_states_falls_back_and_matches():
     assert_same(fast, stock, None)
 
 
+@pytest.mark.torch_only
 def test_masked_gru_returning_states_stays_fused_and_matches():
     fast, stock = twin_layers(GRU, keras.layers.GRU, return_state=True)
     assert fast.uses_fused_kernel(MASKS["holes"])
     assert_same(fast, stock, MASKS["holes"])
 
 
+@pytest.mark.torch_only
 def test_fused_kernel_runs_for_the_default_autoencoder(monkeypatch):
     calls = []
     original = _torch_kernels.fused_rnn
@@ -238,12 +258,15 @@ def test_repeat_vector_equals_stock_values_gradients_and_config():
     fast, stock = RepeatVector(5, name="r"), keras.layers.RepeatVector(5, name="r")
     assert fast.get_config() == stock.get_config()
     grads, outs = [], []
+    x = inputs()[:, 0, :]
     for layer in (fast, stock):
-        x = torch.tensor(inputs()[:, 0, :], requires_grad=True)
-        out = layer(x)
-        total = (out * torch.linspace(0.5, 2.0, 5)[None, :, None] * out).sum()
-        grads.append(torch.autograd.grad(total, x)[0].numpy())
-        outs.append(out.detach().numpy())
+
+        def total(x, layer=layer):
+            out = layer(x)
+            return ops.sum(out * ops.linspace(0.5, 2.0, 5)[None, :, None] * out)
+
+        grads.append(gradients(total, [x])[0])
+        outs.append(ops.convert_to_numpy(layer(x)))
     assert outs[0].shape == (4, 5, 3)
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_allclose(grads[0], grads[1], atol=1e-6)
@@ -308,6 +331,7 @@ def test_nan_masking_marks_steps_with_any_nan():
     np.testing.assert_array_equal(out, np.nan_to_num(x))
 
 
+@pytest.mark.torch_only
 def test_params_match_torch_layouts():
     layer = LSTM(3)
     layer.build((None, 2, 4))

@@ -8,10 +8,9 @@ import sys
 import keras
 import numpy as np
 import pytest
-import torch
 
 import keras_lstm_ae as lae
-from tests.helpers import masked_mse, random_sequences, with_nan_after
+from tests.helpers import gradients, masked_mse, random_sequences, with_nan_after
 
 
 @pytest.fixture
@@ -49,8 +48,9 @@ def test_backend_chosen_by_the_user_is_respected(monkeypatch):
 def test_backend_of_an_already_imported_keras_is_kept(monkeypatch):
     from keras_lstm_ae._backend import choose_default_backend
 
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    assert choose_default_backend() == keras.backend.backend() == "torch"
+    running = keras.backend.backend()
+    monkeypatch.setenv("KERAS_BACKEND", "jax" if running != "jax" else "torch")
+    assert choose_default_backend() == running
 
 
 def test_shapes_of_autoencoder_encoder_and_decoder(autoencoder):
@@ -158,13 +158,17 @@ def test_empty_sequence_leaves_encoding_loss_and_gradients_finite(autoencoder):
 
 
 def test_gradients_stay_finite_with_nan_inputs(autoencoder):
-    x = torch.from_numpy(with_nan_after(random_sequences(4, 10, 8), [10, 0, 3, 6]))
-    x[0, 4, 2] = float("nan")  # A hole inside a sequence.
-    y_pred = autoencoder(x, training=True)
-    loss = autoencoder.compute_loss(x=x, y=x, y_pred=y_pred)
-    loss.backward()
-    grads = [w.value.grad for w in autoencoder.trainable_weights]
-    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    x = with_nan_after(random_sequences(4, 10, 8), [10, 0, 3, 6])
+    x[0, 4, 2] = np.nan  # A hole inside a sequence.
+    x = keras.ops.convert_to_tensor(x)
+
+    def loss():
+        y_pred = autoencoder(x, training=True)
+        return autoencoder.compute_loss(x=x, y=x, y_pred=y_pred)
+
+    grads = gradients(loss, variables=autoencoder.trainable_weights)
+    assert len(grads) == len(autoencoder.trainable_weights)
+    assert all(np.isfinite(g).all() for g in grads)
 
 
 def test_save_and_load_give_the_same_model(autoencoder, tmp_path):

@@ -1,9 +1,14 @@
-"""The direct torch training step and the per-step loss equal Keras's own."""
+"""The per-step loss, and the direct torch training step, equal Keras's own.
+
+The training step and the loss's torch twins exist on torch only
+(`torch_only`); the loss's values are tested on every backend.
+"""
 
 import keras
 import numpy as np
 import pytest
 import torch
+from keras import ops
 from keras.src.backend.torch.trainer import TorchTrainer
 
 import keras_lstm_ae as lae
@@ -62,9 +67,9 @@ def test_loss_is_the_weighted_mean_over_real_steps(loss, name, weighted):
         .astype("float32"),
     }[weighted]
     value = model.compute_loss(
-        x=torch.from_numpy(x),
-        y_pred=torch.from_numpy(x_hat),
-        sample_weight=None if weights is None else torch.from_numpy(weights),
+        x=ops.convert_to_tensor(x),
+        y_pred=ops.convert_to_tensor(x_hat),
+        sample_weight=None if weights is None else ops.convert_to_tensor(weights),
     )
     real = ~np.isnan(x).any(axis=-1)
     if weights is not None and weights.ndim == 1:
@@ -89,7 +94,9 @@ def test_other_reductions_keep_keras_semantics(loss, compile_kwargs, scale):
     model = model_compiled_with(loss, **compile_kwargs)
     x = padded_batch()
     x_hat = model.predict(x, verbose=0)
-    value = model.compute_loss(x=torch.from_numpy(x), y_pred=torch.from_numpy(x_hat))
+    value = model.compute_loss(
+        x=ops.convert_to_tensor(x), y_pred=ops.convert_to_tensor(x_hat)
+    )
     real = ~np.isnan(x).any(axis=-1)
     mean = per_step_error("mse", np.nan_to_num(x), x_hat)[real].mean()
     assert float(value) == pytest.approx(mean * scale, rel=1e-5)
@@ -102,12 +109,15 @@ def test_a_loss_that_is_not_per_step_uses_keras_reduction():
     model = model_compiled_with(mean_of_everything)
     x = padded_batch()
     x_hat = model.predict(x, verbose=0)
-    value = model.compute_loss(x=torch.from_numpy(x), y_pred=torch.from_numpy(x_hat))
+    value = model.compute_loss(
+        x=ops.convert_to_tensor(x), y_pred=ops.convert_to_tensor(x_hat)
+    )
     # The scalar is the plain mean over every value, padding steps as zeros.
     expected = ((x_hat - np.nan_to_num(x)) ** 2).mean()
     assert float(value) == pytest.approx(expected, rel=1e-5)
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize("loss", ["mse", "binary_crossentropy"])
 def test_direct_train_step_equals_keras_train_step(loss):
     direct, stock = model_compiled_with(loss), model_compiled_with(loss)
@@ -124,6 +134,7 @@ def test_direct_train_step_equals_keras_train_step(loss):
     assert int(direct.optimizer.iterations.numpy()) == 3
 
 
+@pytest.mark.torch_only
 def test_direct_test_step_equals_keras_test_step():
     direct, stock = model_compiled_with("mse"), model_compiled_with("mse")
     x = torch.from_numpy(padded_batch())
@@ -135,6 +146,7 @@ def test_direct_test_step_equals_keras_test_step():
     )
 
 
+@pytest.mark.torch_only
 def test_a_frozen_model_warns_and_keeps_its_weights():
     model = model_compiled_with("mse")
     model.trainable = False
@@ -163,14 +175,17 @@ def test_weight_regularizers_are_added_to_the_loss():
     model.compile(optimizer="adam", loss="mse")
     x = padded_batch()
     x_hat = model.predict(x, verbose=0)
-    value = model.compute_loss(x=torch.from_numpy(x), y_pred=torch.from_numpy(x_hat))
+    value = model.compute_loss(
+        x=ops.convert_to_tensor(x), y_pred=ops.convert_to_tensor(x_hat)
+    )
     real = ~np.isnan(x).any(axis=-1)
     mse = per_step_error("mse", np.nan_to_num(x), x_hat)[real].mean()
     penalty = 0.1 * np.square(keras.ops.convert_to_numpy(kernel)).sum()
     assert penalty > 1e-3
-    assert float(value.detach()) == pytest.approx(mse + penalty, rel=1e-5)
+    assert float(ops.convert_to_numpy(value)) == pytest.approx(mse + penalty, rel=1e-5)
 
 
+@pytest.mark.torch_only
 @pytest.mark.parametrize(
     "function", [keras.losses.mean_squared_error, keras.losses.mean_absolute_error]
 )

@@ -7,6 +7,7 @@ the first and last included, and a score is never NaN.
 """
 
 import numpy as np
+import pandas as pd
 
 
 def window_starts(steps, window, stride):
@@ -53,13 +54,44 @@ def step_errors(series, reconstructions, starts):
     >>> step_errors(series, reconstructions, np.array([0, 1]))[:, 0].tolist()
     [1.0, 5.0, 9.0]
     """
-    steps, features = series.shape
     window = reconstructions.shape[1]
-    index = (starts[:, None] + np.arange(window)[None, :]).ravel()
     squared = (reconstructions - cut_windows(series, window, starts)) ** 2
+    return _mean_over_windows(squared, starts, len(series))
+
+
+def window_errors(series, reconstructions, starts):
+    """Each step's mean, over its windows, of their mean squared error.
+
+    A window's error, per feature, is its squared error averaged over its
+    steps, so a change that spreads small errors over a whole window (a
+    cycle of another shape, say) counts as much as one large error. Takes
+    and returns what `step_errors` does.
+
+    Example:
+
+    >>> series = np.zeros((3, 1))
+    >>> reconstructions = np.array([[[0.0], [2.0]], [[0.0], [0.0]]])
+    >>> window_errors(series, reconstructions, np.array([0, 1]))[:, 0].tolist()
+    [2.0, 1.0, 0.0]
+    """
+    window = reconstructions.shape[1]
+    squared = (reconstructions - cut_windows(series, window, starts)) ** 2
+    per_window = squared.mean(axis=1, keepdims=True, dtype=np.float64)
+    return _mean_over_windows(
+        np.broadcast_to(per_window, squared.shape), starts, len(series)
+    )
+
+
+def _mean_over_windows(values, starts, steps):
+    """Per-window values `(n_windows, window, features)` averaged per step."""
+    window, features = values.shape[1:]
     sums = np.zeros((steps, features))
-    np.add.at(sums, index, squared.reshape(-1, features).astype(np.float64))
-    counts = np.bincount(index, minlength=steps)
+    counts = np.zeros(steps)
+    # Starts are distinct, so within one offset no step is hit twice and a
+    # plain indexed add is exact; no (n_windows * window) index is built.
+    for offset in range(window):
+        sums[starts + offset] += values[:, offset]
+        counts[starts + offset] += 1
     return sums / counts[:, None]
 
 
@@ -82,3 +114,68 @@ def fill_missing(series):
         if not known.all():
             filled[:, feature] = np.interp(positions, positions[known], values[known])
     return filled
+
+
+def remove_trend(series, window, windows=8):
+    """`series` minus its slowly varying level, per feature.
+
+    The level is a centred moving median, over `windows` windows, of the
+    centred moving mean over one `window`. Over one cycle the mean follows
+    the level but not the cycle, and the median of many such means ignores
+    an anomaly that lasts less than half of them, so what is left keeps both
+    the cycles and the anomalies, while a drift or a trend is gone.
+
+    Args:
+        series: A gap-free `(steps, features)` array.
+        window: Steps of the moving mean: the series' period, or the window.
+        windows: Windows of the moving median. Defaults to 8.
+
+    Returns:
+        A float32 array of the same shape.
+
+    Example:
+
+    >>> cycle = np.tile([0.0, 3.0, -3.0], 10)
+    >>> rising = (np.arange(30.0) + cycle)[:, None]  # a cycle of 3 on a ramp
+    >>> remove_trend(rising, 3, windows=3)[12:18, 0].round(3).tolist()
+    [0.0, 3.0, -3.0, 0.0, 3.0, -3.0]
+    """
+    series = np.asarray(series, dtype=np.float32)
+    frame = pd.DataFrame(series.astype(np.float64))
+    means = frame.rolling(int(window), center=True, min_periods=1).mean()
+    level = means.rolling(int(windows * window), center=True, min_periods=1).median()
+    return (series - level.to_numpy()).astype(np.float32)
+
+
+def held_out_blocks(steps, window, fraction, blocks=5):
+    """Which steps to hold out: the last `fraction` of each of `blocks` parts.
+
+    Holding out the end of every part, instead of the end of the series,
+    keeps each regime of a recording (standing, then walking, say) in both
+    the training and the held-out windows. Fewer parts are used where a
+    held-out block would be shorter than `window`.
+
+    Returns:
+        A boolean array `(steps,)`, True at held-out steps; all False when
+        `fraction * steps` is less than one window.
+
+    Example:
+
+    >>> np.flatnonzero(held_out_blocks(20, 2, 0.2, blocks=2)).tolist()
+    [8, 9, 18, 19]
+    """
+    held = np.zeros(steps, dtype=bool)
+    blocks = min(blocks, int(fraction * steps) // window)
+    if blocks < 1:
+        return held
+    for part in np.array_split(np.arange(steps), blocks):
+        held[part[len(part) - round(fraction * len(part)) :]] = True
+    return held
+
+
+def runs(mask):
+    """`(start, stop)` of each run of True in a boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(
+        zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)
+    )
