@@ -283,6 +283,13 @@ class LSTMAutoencoder(LayerChain):
         encoder_inputs = keras.Input(shape=(None, features), name="encoder_input")
         hidden = lae_layers.NaNMasking(name="nan_masking")(encoder_inputs)
         encoder_sizes = units or (latent_dim // 2 if bidirectional else latent_dim,)
+        # `Bidirectional` copies the layer it wraps through its config. While a
+        # file loads, Keras matches the objects it serializes by `id()`, so a
+        # wrapped layer that the garbage collector frees before the next one
+        # is made can pass its id on, and the next `Bidirectional` gets the
+        # earlier copies (Keras 3.15: one load in 40 of a two-layer encoder
+        # failed). Holding the wrapped layers keeps their ids apart.
+        wrapped = []
         for index, size in enumerate(encoder_sizes):
             rnn = _rnn_layer(
                 units=size,
@@ -292,6 +299,7 @@ class LSTMAutoencoder(LayerChain):
                 **layer_options,
             )
             if bidirectional:
+                wrapped.append(rnn)
                 rnn = keras.layers.Bidirectional(
                     rnn, name=f"encoder_bi{cell}_{index + 1}"
                 )

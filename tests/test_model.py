@@ -1,9 +1,11 @@
 """LSTMAutoencoder: shapes, shared weights, NaN padding, loss, saving, options."""
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import weakref
 
 import keras
 import numpy as np
@@ -189,6 +191,36 @@ def test_save_and_load_give_the_same_model(autoencoder, tmp_path):
     assert loaded.evaluate(x, verbose=0) == pytest.approx(
         autoencoder.evaluate(x, verbose=0)
     )
+
+
+def test_loading_keeps_alive_every_layer_keras_matches_by_id(tmp_path, monkeypatch):
+    # While a file loads, Keras matches the objects it serializes by `id()`;
+    # one freed before the load ends can pass its id on to another, and a
+    # bidirectional encoder then came back with the wrong layers (1 load in
+    # 40).
+    from keras.src.saving import serialization_lib
+
+    model = lae.LSTMAutoencoder(
+        timesteps=6, features=2, latent_dim=4, units=(5, 3), bidirectional=True
+    )
+    model.save(tmp_path / "ae.keras")
+    recorded = []
+    record = serialization_lib.record_object_after_serialization
+
+    def record_while_all_alive(obj, config):
+        if isinstance(obj, keras.layers.Layer):
+            # Layers hold reference cycles: only the collector frees them.
+            gc.collect()
+            assert all(ref() is not None for ref in recorded), "a layer was freed"
+            recorded.append(weakref.ref(obj))
+        return record(obj, config)
+
+    monkeypatch.setattr(
+        serialization_lib, "record_object_after_serialization", record_while_all_alive
+    )
+    loaded = lae.load_model(tmp_path / "ae.keras")
+    assert len(recorded) >= 4  # Each wrapped layer is serialized twice.
+    assert loaded.encoder.get_layer("encoder_bilstm_2").backward_layer.go_backwards
 
 
 def test_config_round_trip():
