@@ -82,9 +82,7 @@ def nearest_window(train, test, window):
     )
     # The same per-step averaging as the detector's, of a per-window value.
     per_window = np.broadcast_to(distances[:, :, None], test_windows.shape[:2] + (1,))
-    return scoring.step_errors(np.zeros((len(test), 1)), np.sqrt(per_window), starts)[
-        :, 0
-    ]
+    return scoring.mean_over_windows(per_window, starts, len(test))[:, 0]
 
 
 def error_parts(detector, test):

@@ -268,10 +268,8 @@ class AnomalyDetector(SequenceModelEstimator):
         """
         starts = scoring.window_starts(len(scaled), self.window_, self.stride_)
         windows = scoring.cut_windows(scaled, self.window_, starts)
-        rebuilt = self._rebuild_windows(windows)
-        return (
-            scoring.step_errors(scaled, rebuilt, starts),
-            scoring.window_errors(scaled, rebuilt, starts),
+        return scoring.reconstruction_errors(
+            windows, self._rebuild_windows(windows), starts, len(scaled)
         )
 
     def _rebuild_windows(self, windows):

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from keras_lstm_ae.anomaly.scoring import runs
 from keras_lstm_ae.saving import write_atomically
 
 __all__ = [
@@ -504,13 +505,6 @@ def _reconstruction_legend_handles(names, features):
 # --------------------------------------------------------------------------
 
 
-def _runs(mask):
-    """(start, stop) index pairs of the runs of True in a boolean array."""
-    padded = np.concatenate([[False], mask, [False]]).astype(int)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2], edges[1::2], strict=True))
-
-
 def plot_anomaly_scores(
     scores, threshold=None, labels=None, ax=None, time=None, *, xlabel=None
 ):
@@ -587,7 +581,7 @@ def _shade_labelled(ax, x, labels):
         half = [gaps[0] / 2] + [gap / 2 for gap in gaps]
         half.append(gaps[-1] / 2)
     label = "labelled anomaly"
-    for start, stop in _runs(labels):
+    for start, stop in runs(labels):
         ax.axvspan(
             x[start] - half[start],
             x[stop - 1] + half[stop],
@@ -700,7 +694,7 @@ def plot_detection(
             twin.set_ylabel("feature score", color="C2")
             twins.append(twin)
         label = f"flagged: score above threshold ({int(flagged.sum())} steps)"
-        for start, stop in _runs(flagged):
+        for start, stop in runs(flagged):
             handles.append(
                 ax.axvspan(
                     start - 0.5,

@@ -48,10 +48,11 @@ def test_step_errors_average_each_steps_windows():
     starts = np.array([0, 2])
     reconstructions = np.zeros((2, 4, 1))
 
-    errors = scoring.step_errors(series, reconstructions, starts)[:, 0]
+    windows = scoring.cut_windows(series, 4, starts)
+    errors, _ = scoring.reconstruction_errors(windows, reconstructions, starts, 6)
 
     # Steps 2 and 3 lie in both windows, with the same error in each.
-    np.testing.assert_allclose(errors, series[:, 0] ** 2)
+    np.testing.assert_allclose(errors[:, 0], series[:, 0] ** 2)
 
 
 def test_window_errors_spread_each_windows_mean_error_over_its_steps():
@@ -60,7 +61,8 @@ def test_window_errors_spread_each_windows_mean_error_over_its_steps():
     starts = scoring.window_starts(30, 8, 3)
     reconstructions = rng.normal(size=(len(starts), 8, 2))
 
-    errors = scoring.window_errors(series, reconstructions, starts)
+    windows = scoring.cut_windows(series, 8, starts)
+    _, errors = scoring.reconstruction_errors(windows, reconstructions, starts, 30)
 
     expected = np.zeros((30, 2))
     for step in range(30):

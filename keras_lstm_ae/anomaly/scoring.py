@@ -36,54 +36,53 @@ def cut_windows(series, window, starts):
     return np.asarray(series, dtype=np.float32)[index]
 
 
-def step_errors(series, reconstructions, starts):
-    """Each step's squared error per feature, averaged over its windows.
+def reconstruction_errors(windows, reconstructions, starts, steps):
+    """Each step's step error and window error, per feature.
+
+    A step's step error is its squared error averaged over the windows that
+    hold it: sharp where one value is wrong. Its window error is the mean,
+    over those windows, of each window's mean squared error, so a change that
+    spreads small errors over a whole window (a cycle of another shape, say)
+    counts as much as one large error.
 
     Args:
-        series: `(steps, features)`.
-        reconstructions: `(n_windows, window, features)`, one per start.
-        starts: `(n_windows,)` window starts that cover every step.
+        windows: `(n_windows, window, features)`, cut at `starts`.
+        reconstructions: The same shape, one per window.
+        starts: `(n_windows,)` distinct window starts that cover every step.
+        steps: The series' length.
 
     Returns:
-        A float64 array `(steps, features)`.
+        A tuple of two float64 arrays `(steps, features)`: the step errors
+        and the window errors.
 
     Example:
 
-    >>> series = np.zeros((3, 1))
-    >>> reconstructions = np.array([[[1.0], [1.0]], [[3.0], [3.0]]])
-    >>> step_errors(series, reconstructions, np.array([0, 1]))[:, 0].tolist()
-    [1.0, 5.0, 9.0]
+    >>> windows, starts = np.zeros((2, 2, 1)), np.array([0, 1])
+    >>> rebuilt = np.array([[[1.0], [3.0]], [[3.0], [3.0]]])
+    >>> step, window = reconstruction_errors(windows, rebuilt, starts, steps=3)
+    >>> step[:, 0].tolist(), window[:, 0].tolist()
+    ([1.0, 9.0, 9.0], [5.0, 7.0, 9.0])
     """
-    window = reconstructions.shape[1]
-    squared = (reconstructions - cut_windows(series, window, starts)) ** 2
-    return _mean_over_windows(squared, starts, len(series))
-
-
-def window_errors(series, reconstructions, starts):
-    """Each step's mean, over its windows, of their mean squared error.
-
-    A window's error, per feature, is its squared error averaged over its
-    steps, so a change that spreads small errors over a whole window (a
-    cycle of another shape, say) counts as much as one large error. Takes
-    and returns what `step_errors` does.
-
-    Example:
-
-    >>> series = np.zeros((3, 1))
-    >>> reconstructions = np.array([[[0.0], [2.0]], [[0.0], [0.0]]])
-    >>> window_errors(series, reconstructions, np.array([0, 1]))[:, 0].tolist()
-    [2.0, 1.0, 0.0]
-    """
-    window = reconstructions.shape[1]
-    squared = (reconstructions - cut_windows(series, window, starts)) ** 2
-    per_window = squared.mean(axis=1, keepdims=True, dtype=np.float64)
-    return _mean_over_windows(
-        np.broadcast_to(per_window, squared.shape), starts, len(series)
+    squared = (reconstructions - windows) ** 2
+    window_means = squared.mean(axis=1, keepdims=True, dtype=np.float64)
+    return (
+        mean_over_windows(squared, starts, steps),
+        mean_over_windows(np.broadcast_to(window_means, squared.shape), starts, steps),
     )
 
 
-def _mean_over_windows(values, starts, steps):
-    """Per-window values `(n_windows, window, features)` averaged per step."""
+def mean_over_windows(values, starts, steps):
+    """Per-window values averaged, for each step, over the windows that hold it.
+
+    Args:
+        values: `(n_windows, window, features)`, a value per step of each
+            window.
+        starts: `(n_windows,)` distinct window starts that cover every step.
+        steps: The series' length.
+
+    Returns:
+        A float64 array `(steps, features)`.
+    """
     window, features = values.shape[1:]
     sums = np.zeros((steps, features))
     counts = np.zeros(steps)
