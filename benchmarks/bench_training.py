@@ -7,10 +7,32 @@ Rows: training on dense sequences, training on NaN-padded sequences of
 lengths 50..100, and `encoder.predict`. Rates are medians of several runs, in
 sequences per second; the ratio is the median of adjacent paired runs.
 
+The ragged row trains on lengths 20..300 padded to 300 (the same
+`LSTM(64) -> Dense(16)` autoencoder, 300 steps) with random batches and with
+`fit(..., group_by_length=True)`, against the faster of two hand-written
+loops: one pads every batch to the set's longest sequence, one cuts every
+batch after its own longest (both print their rates, in that order). What
+decides that row, measured here:
+
+- Both sides spend about 90% of a training step in oneDNN's LSTM kernels
+  (torch profiler, grouped epoch: `mkldnn_rnn_layer_backward` 54%,
+  `mkldnn_rnn_layer` 35%), so speed follows the steps a batch runs. Random
+  batches of 64 almost always hold a long sequence: cutting them at their
+  longest runs 291 steps on average instead of 300, and saves little.
+  Grouped batches run 168 (the lengths average 160), hence the speed-up.
+- Without grouping the library runs at about 0.95x the faster loop, as on
+  the other rows. A ratio above 1 (1.1-1.4x was once reported here) appears
+  when the peer is timed colder: in a fresh process the first 2 or 3
+  epochs of either side ran at half speed, so each side is warmed up for
+  `WARM_UP_CALLS` epochs before timing.
+- Many distinct batch lengths cost little: cutting at multiples of 32
+  steps (fewer shapes for oneDNN to build its primitives for) ran 181 steps
+  per batch and was slower than exact cuts (the "rounded to 32" line).
+
 Usage:
 
     OMP_NUM_THREADS=1 python benchmarks/bench_training.py [--repeats 15] [--stock]
-        [--malloc tuned|default]
+        [--malloc tuned|default] [--ragged-repeats 7] [--no-ragged]
 
 `--stock` adds Keras's own layers (`keras.layers.LSTM`, `TimeDistributed`)
 for reference; they are slow, so that row takes a few minutes.
@@ -42,6 +64,8 @@ import keras
 import numpy as np
 
 TIMESTEPS, FEATURES, UNITS, LATENT = 100, 1, 64, 16
+RAGGED_TIMESTEPS = 300
+WARM_UP_CALLS = 3
 
 
 def make_data(samples, seed=0):
@@ -94,26 +118,41 @@ def time_it(function):
     return time.perf_counter() - start
 
 
-def measure(candidates, peer_run, samples, repeats):
-    """Sequences/s of each candidate and of the peer, and their paired ratio.
+def measure(candidates, peers, samples, repeats):
+    """Sequences/s of each candidate and peer, and each candidate's ratio.
 
-    Runs alternate candidate, peer, candidate, peer...; the ratio is the
-    median over adjacent pairs, which cancels the slow drifts in speed of a
-    shared machine better than a ratio of separate medians.
+    Runs alternate candidates and peers; a candidate's ratio is the median,
+    over repeats, of the faster peer's time in that repeat over the
+    candidate's, which cancels the slow drifts in speed of a shared machine
+    better than a ratio of separate medians.
+
+    Returns:
+        `({candidate: (rate, ratio)}, {peer: rate})`.
     """
-    for function in [*candidates.values(), peer_run]:
-        function()  # Warm-up: builds, allocates, fills caches.
-    times = {name: [] for name in candidates}
-    peer_times = []
+    for function in [*candidates.values(), *peers.values()]:
+        # Warm-up: builds, allocates, fills caches. In a fresh process the
+        # first 2 or 3 epochs of either side ran at half speed (the peer's
+        # padded epochs: 4.2, 4.2, 3.7, then 2.0 s), shapes new or not.
+        for _ in range(WARM_UP_CALLS):
+            function()
+    times = {name: [] for name in [*candidates, *peers]}
     for _ in range(repeats):
-        for name, function in candidates.items():
+        for name, function in [*candidates.items(), *peers.items()]:
             times[name].append(time_it(function))
-        peer_times.append(time_it(peer_run))
+    fastest_peer = [
+        min(run) for run in zip(*(times[name] for name in peers), strict=True)
+    ]
     results = {}
-    for name, runs in times.items():
-        ratios = [peer / own for own, peer in zip(runs, peer_times, strict=True)]
-        results[name] = (samples / statistics.median(runs), statistics.median(ratios))
-    return results, samples / statistics.median(peer_times)
+    for name in candidates:
+        ratios = [
+            peer / own for own, peer in zip(times[name], fastest_peer, strict=True)
+        ]
+        results[name] = (
+            samples / statistics.median(times[name]),
+            statistics.median(ratios),
+        )
+    peer_rates = {name: samples / statistics.median(times[name]) for name in peers}
+    return results, peer_rates
 
 
 def tune_malloc():
@@ -145,6 +184,10 @@ def main():
     parser.add_argument("--predict-batch-size", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--stock", action="store_true", help="add stock Keras layers")
+    parser.add_argument("--ragged-repeats", type=int, default=7)
+    parser.add_argument(
+        "--no-ragged", action="store_true", help="skip the ragged 20..300 row"
+    )
     parser.add_argument(
         "--malloc",
         choices=["tuned", "default"],
@@ -194,33 +237,124 @@ def main():
         (
             "train, dense",
             {name: fit(ae, dense) for name, (ae, _) in models.items()},
-            lambda: train_epoch(peer, optimizer, x_dense, args.batch_size),
+            {"peer": lambda: train_epoch(peer, optimizer, x_dense, args.batch_size)},
         ),
         (
             "train, padded 50..100",
             {name: fit(ae, padded) for name, (ae, _) in models.items()},
-            lambda: train_epoch(
-                peer, optimizer, x_zero, args.batch_size, lengths_t, mask_t
-            ),
+            {
+                "peer": lambda: train_epoch(
+                    peer, optimizer, x_zero, args.batch_size, lengths_t, mask_t
+                )
+            },
         ),
         (
             "encoder.predict",
             {name: predict(encoder) for name, (_, encoder) in models.items()},
-            lambda: encode(peer, x_zero, args.predict_batch_size, lengths_t),
+            {"peer": lambda: encode(peer, x_zero, args.predict_batch_size, lengths_t)},
         ),
     ]
     print(
-        f"\n| {'row':<22} | {'model':<20} | {'seq/s':>8} | {'peer seq/s':>10} | ratio |"
+        f"\n| {'row':<26} | {'model':<30} | {'seq/s':>8} | {'peer seq/s':>18} | ratio |"
     )
-    print(f"|{'-' * 24}|{'-' * 22}|{'-' * 10}|{'-' * 12}|-------|")
-    for row, candidates, peer_run in rows:
-        results, peer_rate = measure(candidates, peer_run, args.samples, args.repeats)
-        for name, (rate, ratio) in results.items():
-            print(
-                f"| {row:<22} | {name:<20} | {rate:>8.0f} | {peer_rate:>10.0f} | "
-                f"{ratio:>4.2f}x |",
-                flush=True,
-            )
+    print(f"|{'-' * 28}|{'-' * 32}|{'-' * 10}|{'-' * 20}|-------|")
+    for row, candidates, peers in rows:
+        print_row(row, *measure(candidates, peers, args.samples, args.repeats))
+    if not args.no_ragged:
+        print_row("train, ragged 20..300", *ragged_row(args, device))
+
+
+def print_row(row, results, peer_rates):
+    peers = " / ".join(f"{rate:.0f}" for rate in peer_rates.values())
+    for name, (rate, ratio) in results.items():
+        print(
+            f"| {row:<26} | {name:<30} | {rate:>8.0f} | {peers:>18} | {ratio:>4.2f}x |",
+            flush=True,
+        )
+
+
+def ragged_row(args, device):
+    """Training on lengths 20..300 padded to 300, with and without grouping.
+
+    The peer is the faster of two hand-written loops, both masked and
+    reading each sequence's state at its last real step: one pads every
+    batch to the set's longest sequence, one cuts every batch after its own
+    longest (printed in that order).
+    """
+    import torch
+    from peer import TorchLSTMAutoencoder, train_epoch
+
+    from keras_lstm_ae.length_groups import LengthGroupedBatches
+
+    timesteps = RAGGED_TIMESTEPS
+    rng = np.random.default_rng(1)
+    t = np.arange(timesteps)
+    samples = args.samples
+    freq = rng.uniform(0.05, 0.2, (samples, 1))
+    phase = rng.uniform(0, 2 * np.pi, (samples, 1))
+    x = np.sin(freq * t + phase) + 0.1 * rng.standard_normal((samples, timesteps))
+    x = x[..., None].astype("float32")
+    lengths = rng.integers(20, timesteps + 1, samples)
+    x[t[None, :] >= lengths[:, None]] = np.nan
+
+    autoencoder = keras_lstm_ae.LSTMAutoencoder(
+        timesteps, FEATURES, LATENT, units=(UNITS,), seed=0
+    )
+    autoencoder.compile(optimizer="adam", loss="mse")
+    peer = TorchLSTMAutoencoder(timesteps, FEATURES, UNITS, LATENT).to(device)
+    optimizer = torch.optim.Adam([p for p in peer.parameters() if p.requires_grad])
+    x_zero = torch.from_numpy(np.nan_to_num(x)).to(device)
+    lengths_t = torch.from_numpy(lengths).to(device)
+    mask_t = torch.arange(timesteps, device=device)[None, :] < lengths_t[:, None]
+
+    def fit(group_by_length):
+        return lambda: autoencoder.fit(
+            x,
+            batch_size=args.batch_size,
+            epochs=1,
+            verbose=0,
+            group_by_length=group_by_length,
+        )
+
+    def peer_run(cut_batches):
+        return lambda: train_epoch(
+            peer,
+            optimizer,
+            x_zero,
+            args.batch_size,
+            lengths_t,
+            mask_t,
+            cut_batches=cut_batches,
+        )
+
+    rounded = LengthGroupedBatches(x, batch_size=args.batch_size, seed=0, round_to=32)
+    grouped = LengthGroupedBatches(x, batch_size=args.batch_size, seed=0)
+    random_batches = [
+        lengths[start : start + args.batch_size].max()
+        for start in range(0, samples, args.batch_size)
+    ]
+    print(
+        "ragged 20..300: mean steps per batch: set's longest "
+        f"{timesteps}, batch's longest {np.mean(random_batches):.0f}, grouped "
+        f"{np.mean([grouped.batch_steps(i) for i in range(len(grouped))]):.0f}, "
+        "grouped and rounded up to a multiple of 32 "
+        f"{np.mean([rounded.batch_steps(i) for i in range(len(rounded))]):.0f}"
+    )
+    return measure(
+        {
+            "keras_lstm_ae": fit(False),
+            "keras_lstm_ae, group_by_length": fit(True),
+            "group_by_length, rounded to 32": lambda: autoencoder.fit(
+                rounded, epochs=1, verbose=0
+            ),
+        },
+        {
+            "peer, set's longest": peer_run(False),
+            "peer, batch's longest": peer_run(True),
+        },
+        samples,
+        args.ragged_repeats,
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ class TorchLSTMAutoencoder(nn.Module):
         return self.latent(last)
 
     def forward(self, x, lengths=None):
+        """Rebuilds `x`: as many steps as it has (`timesteps` or fewer)."""
         z = self.encode(x, lengths)
-        repeated = z.unsqueeze(1).expand(-1, self.timesteps, -1)
+        repeated = z.unsqueeze(1).expand(-1, x.shape[1], -1)
         outputs, _ = self.decoder_lstm(repeated)
         return self.output(outputs)
 
@@ -46,8 +47,14 @@ def masked_mse(x_hat, x, mask):
     return (errors * mask).sum() / mask.sum().clamp(min=1)
 
 
-def train_epoch(model, optimizer, x, batch_size, lengths=None, mask=None):
-    """One epoch of shuffled mini-batch training, as `keras.Model.fit` does."""
+def train_epoch(
+    model, optimizer, x, batch_size, lengths=None, mask=None, cut_batches=False
+):
+    """One epoch of shuffled mini-batch training, as `keras.Model.fit` does.
+
+    With `cut_batches`, each batch is cut after its longest sequence (the
+    common hand-written loop for padded data: pad each batch to its longest).
+    """
     order = torch.randperm(len(x))
     for start in range(0, len(x), batch_size):
         index = order[start : start + batch_size]
@@ -56,7 +63,11 @@ def train_epoch(model, optimizer, x, batch_size, lengths=None, mask=None):
         if lengths is None:
             loss = nn.functional.mse_loss(model(batch), batch)
         else:
-            loss = masked_mse(model(batch, lengths[index]), batch, mask[index])
+            batch_mask = mask[index]
+            if cut_batches:
+                steps = int(lengths[index].max())
+                batch, batch_mask = batch[:, :steps], batch_mask[:, :steps]
+            loss = masked_mse(model(batch, lengths[index]), batch, batch_mask)
         loss.backward()
         optimizer.step()
 

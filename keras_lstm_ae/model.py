@@ -1,5 +1,6 @@
 """`LSTMAutoencoder`: a sequence autoencoder with standalone encoder and decoder."""
 
+import contextlib
 import inspect
 
 import keras
@@ -12,7 +13,8 @@ from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae import validation
 from keras_lstm_ae._seeding import seeded_shuffling
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
-from keras_lstm_ae.chain import LayerChain
+from keras_lstm_ae.chain import LayerChain, run_chain
+from keras_lstm_ae.length_groups import LengthGroupedBatches
 from keras_lstm_ae.saving import refuse_overwrite, saved_suffix, write_atomically
 
 CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
@@ -360,6 +362,9 @@ class LSTMAutoencoder(LayerChain):
         self.decoder_kind = decoder
         self.seed = seed
         self._batch_real_steps = _BatchRealSteps()
+        # Batches cut short (`fit(..., group_by_length=True)`) are rebuilt at
+        # their own length (`call`), so any length up to `timesteps` passes.
+        self.input_spec = keras.InputSpec(ndim=3, axes={-1: features})
 
     def get_config(self):
         return {
@@ -386,6 +391,101 @@ class LSTMAutoencoder(LayerChain):
         for key in ("activation", "output_activation"):
             config[key] = keras.activations.deserialize(config[key])
         return cls(**config)
+
+    # --- Sequences of any length up to `timesteps` ---
+
+    def call(self, inputs, training=None, mask=None):
+        """Rebuilds `inputs`: as many steps as they have, up to `timesteps`.
+
+        Full-length inputs run the functional graph. Shorter ones (the
+        batches of `fit(..., group_by_length=True)`) are encoded as they are
+        and decoded to their own length, which gives the first steps of the
+        full-length reconstruction: every layer after the encoder is causal.
+        """
+        steps = inputs.shape[1]
+        if steps == self.timesteps:
+            return super().call(inputs, training=training, mask=mask)
+        if steps is not None and steps > self.timesteps:
+            raise ValueError(
+                f"The autoencoder rebuilds sequences of up to {self.timesteps} "
+                f"steps; got {steps}."
+            )
+        if self.encoder.chained_layers is not None:
+            latent, _ = run_chain(self.encoder.chained_layers, inputs, None, training)
+        else:
+            latent = self.encoder(inputs, training=training)
+        return self._generate(latent, ops.shape(inputs)[1], training)
+
+    def _generate(self, latent, steps, training=None):
+        """The decoder's first `steps` steps for a batch of latents (tensors)."""
+        layers = self.decoder.chained_layers
+        direct = layers is not None
+        if not direct:
+            layers = [
+                layer
+                for layer in self.decoder.layers
+                if not isinstance(layer, keras.layers.InputLayer)
+            ]
+        # Repeating or reshaping the latent gives `timesteps` steps (a view
+        # on torch); the decoder then runs on the first `steps` of them.
+        hidden = layers[0].call(latent)[:, :steps]
+        if direct:
+            return run_chain(layers[1:], hidden, None, training)[0]
+        for layer in layers[1:]:
+            hidden = layer(hidden, training=training)
+        return hidden
+
+    def generate(self, latents, steps=None, batch_size=None, verbose=0):
+        """Generates a sequence of `steps` steps from each latent vector.
+
+        `decoder.predict(latents)` generates `timesteps` steps; this method
+        runs the decoder for only the steps asked for, and gives the first
+        `steps` steps of that full-length output (the decoder is causal).
+
+        Args:
+            latents: `(samples, latent_dim)` vectors.
+            steps: Steps per sequence, from 1 to `timesteps`; `None` for
+                `timesteps`.
+            batch_size: Latents per batch. Defaults to 32.
+            verbose: 0 (silent) or 1 (a progress bar).
+
+        Returns:
+            A NumPy array `(samples, steps, features)`.
+
+        Raises:
+            ValueError: If `steps` is not between 1 and `timesteps`, or
+                `latents` is not `(samples, latent_dim)`.
+
+        Example:
+
+        >>> ae = LSTMAutoencoder(timesteps=10, features=2, latent_dim=4, seed=0)
+        >>> ae.generate(np.zeros((3, 4)), steps=6).shape
+        (3, 6, 2)
+        """
+        steps = self.timesteps if steps is None else steps
+        steps = validation.check_positive_int(steps, "steps")
+        if steps > self.timesteps:
+            raise ValueError(
+                f"`steps` must be at most `timesteps` ({self.timesteps}); got {steps}."
+            )
+        batch_size = validation.check_positive_int(batch_size or 32, "batch_size")
+        latents = validation.as_float_array(latents, "latents")
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"`latents` must have shape (samples, {self.latent_dim}); got "
+                f"{latents.shape}."
+            )
+        starts = range(0, len(latents), batch_size)
+        progress = keras.utils.Progbar(len(starts), verbose=verbose)
+        outputs = []
+        with _no_gradients():
+            for number, start in enumerate(starts, start=1):
+                batch = ops.convert_to_tensor(latents[start : start + batch_size])
+                outputs.append(ops.convert_to_numpy(self._generate(batch, steps)))
+                progress.update(number)
+        if not outputs:
+            return np.zeros((0, steps, self.features), dtype=np.float32)
+        return np.concatenate(outputs)
 
     # --- Training on NaN-padded data ---
 
@@ -523,19 +623,36 @@ class LSTMAutoencoder(LayerChain):
         step = int(self.optimizer.iterations.numpy()) if self.optimizer else 0
         return seeded_shuffling(self.seed + step)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
+    def fit(self, x=None, y=None, *args, group_by_length=False, **kwargs):
         """Trains the autoencoder; `y` defaults to `x`.
 
-        Arguments are those of `keras.Model.fit`. Array inputs are checked
-        first (shape, features, length, numbers, no infinities), sequences
-        shorter than `timesteps` are NaN-padded, and training stops at the
-        first non-finite loss with the best weights restored
-        (`TerminateOnNaNKeepBest`, added unless a NaN callback is given).
+        Arguments are those of `keras.Model.fit`, and `group_by_length`.
+        Array inputs are checked first (shape, features, length, numbers, no
+        infinities), sequences shorter than `timesteps` are NaN-padded, and
+        training stops at the first non-finite loss with the best weights
+        restored (`TerminateOnNaNKeepBest`, added unless a NaN callback is
+        given).
+
+        Args:
+            group_by_length: Whether to put sequences of similar length in
+                the same batch and cut each batch after the last real step
+                any of its sequences has (`length_groups`), which skips most
+                of the padding's work. The batches' losses and gradients are
+                those of the same batches at full length; only which
+                sequences share a batch changes (shuffled groups of 50
+                batches, sorted by length within each). It needs array
+                inputs; with `validation_split`, the held-out sequences are
+                the last ones, as in Keras, and validation batches are
+                grouped too. Defaults to `False`.
         """
         arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs)
         arguments = arguments.arguments
         arguments.pop("self")
         arguments.update(arguments.pop("kwargs", {}))
+        if not isinstance(group_by_length, (bool, np.bool_)):
+            raise TypeError(
+                f"`group_by_length` must be True or False; got {group_by_length!r}."
+            )
         arguments["x"], arguments["y"] = self._check_pair(
             arguments.get("x"), arguments.get("y")
         )
@@ -543,6 +660,8 @@ class LSTMAutoencoder(LayerChain):
             arguments["validation_data"] = self._check_validation_data(
                 arguments["validation_data"]
             )
+        if group_by_length:
+            self._group_by_length(arguments)
         callbacks = list(arguments.get("callbacks") or [])
         if not any(
             isinstance(c, (TerminateOnNaNKeepBest, keras.callbacks.TerminateOnNaN))
@@ -553,6 +672,56 @@ class LSTMAutoencoder(LayerChain):
         self._use_real_step_loss_tracker()
         with self._seeded_shuffling():
             return super().fit(**arguments)
+
+    def _group_by_length(self, arguments):
+        """Replaces `fit`'s arrays by `LengthGroupedBatches`, in place."""
+        x, y = arguments.get("x"), arguments.get("y")
+        sample_weight = arguments.pop("sample_weight", None)
+        if not _is_array_like(x):
+            raise TypeError(
+                "`group_by_length=True` batches arrays itself: `x` must be a NumPy "
+                f"array of sequences; got {type(x).__name__}."
+            )
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)
+            if sample_weight.shape != (len(x),):
+                raise ValueError(
+                    "With `group_by_length=True`, `sample_weight` must be one weight "
+                    f"per sequence, shape ({len(x)},); got {sample_weight.shape}."
+                )
+        batch_size = arguments.pop("batch_size", None) or 32
+        split = arguments.pop("validation_split", 0.0) or 0.0
+        validation = arguments.get("validation_data")
+        if split and validation is None:
+            # Keras holds out the last sequences, before shuffling.
+            cut = int(np.ceil(len(x) * (1 - split)))
+            validation = (
+                x[cut:],
+                None if y is None else y[cut:],
+                None if sample_weight is None else sample_weight[cut:],
+            )
+            x, y = x[:cut], None if y is None else y[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        if isinstance(validation, tuple):
+            x_val, y_val, weights_val = (*validation, None, None)[:3]
+            arguments["validation_data"] = LengthGroupedBatches(
+                x_val,
+                y_val,
+                weights_val,
+                batch_size=arguments.get("validation_batch_size") or batch_size,
+                shuffle=False,
+            )
+        step = int(self.optimizer.iterations.numpy()) if self.optimizer else 0
+        arguments["x"] = LengthGroupedBatches(
+            x,
+            y,
+            sample_weight,
+            batch_size=batch_size,
+            shuffle=arguments.get("shuffle", True),
+            seed=None if self.seed is None else self.seed + step,
+        )
+        arguments["y"] = None
+        arguments["shuffle"] = False  # The batches shuffle themselves, seeded.
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Evaluates the reconstruction loss over real steps; `y` defaults to `x`."""
@@ -592,6 +761,15 @@ class LSTMAutoencoder(LayerChain):
             lambda path: keras.Model.save_weights(self, path, **kwargs),
             suffix,
         )
+
+
+def _no_gradients():
+    """A context without gradient tracking on torch; nothing elsewhere."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.no_grad()
+    return contextlib.nullcontext()
 
 
 def _get_activation(identifier, name):

@@ -28,13 +28,29 @@ def run_benchmark(script, *arguments):
 # the current backend.
 @pytest.mark.torch_only
 def test_benchmark_prints_a_ratio_for_every_row():
-    out = run_benchmark("bench_training.py", "--samples", "64", "--repeats", "1")
+    out = run_benchmark(
+        "bench_training.py",
+        "--samples",
+        "64",
+        "--repeats",
+        "1",
+        "--ragged-repeats",
+        "1",
+    )
     assert "trainable parameters: keras_lstm_ae 38737, peer 38737" in out
     for row in ("train, dense", "train, padded 50..100", "encoder.predict"):
         assert re.search(
             rf"\| {re.escape(row)} +\| keras_lstm_ae +\| +\d+ \| +\d+ \| +\d\.\d\dx \|",
             out,
         ), out
+    # The ragged row: each candidate against the two peers' rates.
+    for model in ("keras_lstm_ae", "keras_lstm_ae, group_by_length"):
+        assert re.search(
+            rf"\| train, ragged 20..300 +\| {re.escape(model)} +\| +\d+ \| "
+            r"+\d+ / \d+ \| +\d\.\d\dx \|",
+            out,
+        ), out
+    assert re.search(r"mean steps per batch: set's longest 300, batch's longest", out)
 
 
 @pytest.mark.cross_backend

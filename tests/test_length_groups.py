@@ -1,0 +1,241 @@
+"""Batches grouped by length and cut short: exact, and trained on by `fit`."""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_lstm_ae as lae
+from keras_lstm_ae.length_groups import (
+    LengthGroupedBatches,
+    group_by_length,
+    padded_lengths,
+)
+from tests.helpers import gradients, random_sequences, with_nan_after
+
+TIMESTEPS = 12
+
+
+def ragged(samples=20, features=2, seed=0):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(2, TIMESTEPS - 2, samples)
+    x = with_nan_after(random_sequences(samples, TIMESTEPS, features, seed), lengths)
+    return x, lengths
+
+
+def autoencoder(**options):
+    settings = {"latent_dim": 4, "units": (8,), "seed": 0, **options}
+    model = lae.LSTMAutoencoder(TIMESTEPS, 2, **settings)
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+# --- Grouping ---
+
+
+def test_padded_lengths_reach_the_last_real_step_of_inputs_or_targets():
+    x, lengths = ragged()
+    x[0, 1] = np.nan  # A gap inside a sequence does not shorten it.
+    assert padded_lengths(x).tolist() == lengths.tolist()
+    y = x.copy()
+    y[3, : TIMESTEPS - 1] = 1.0  # A target that goes on longer.
+    expected = lengths.copy()
+    expected[3] = TIMESTEPS - 1
+    assert padded_lengths(x, y).tolist() == expected.tolist()
+
+
+def test_groups_hold_every_sequence_once_with_similar_lengths():
+    lengths = np.random.default_rng(0).integers(1, 500, 1000)
+    batches = group_by_length(lengths, 8, np.random.default_rng(0))
+    members = np.concatenate(batches)
+    assert sorted(members.tolist()) == list(range(1000))
+    assert [len(b) for b in batches].count(8) == 125
+    # Sorted within groups of 50 batches: a batch spans a small part of the
+    # range of lengths, where random batches span most of it.
+    spans = [np.ptp(lengths[b]) for b in batches]
+    assert np.median(spans) < 40
+
+
+def test_groups_are_shuffled_by_the_seed_and_sorted_without_one():
+    lengths = np.arange(100) % 37
+    first = group_by_length(lengths, 10, np.random.default_rng(1))
+    again = group_by_length(lengths, 10, np.random.default_rng(1))
+    other = group_by_length(lengths, 10, np.random.default_rng(2))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+    ordered = np.concatenate(group_by_length(lengths, 10))
+    assert np.all(np.diff(lengths[ordered]) <= 0)
+
+
+def test_batches_are_cut_after_their_longest_sequence_with_aligned_targets():
+    x, lengths = ragged()
+    y = x * 2
+    weights = np.arange(len(x), dtype="float32")
+    batches = LengthGroupedBatches(x, y, weights, batch_size=6, shuffle=False)
+    seen = []
+    for index in range(len(batches)):
+        bx, by, bw = batches[index]
+        members = np.sort(batches._batches[index])
+        assert bx.shape == (len(members), lengths[members].max(), 2)
+        np.testing.assert_array_equal(bx, x[members, : bx.shape[1]])
+        np.testing.assert_array_equal(by, 2 * bx)
+        np.testing.assert_array_equal(bw, weights[members])
+        seen.extend(members.tolist())
+    assert sorted(seen) == list(range(len(x)))
+
+
+def test_rounded_cuts_are_multiples_up_to_timesteps():
+    x, _ = ragged()
+    batches = LengthGroupedBatches(x, batch_size=4, shuffle=False, round_to=7)
+    steps = [batches[i].shape[1] for i in range(len(batches))]
+    assert all(s % 7 == 0 or s == TIMESTEPS for s in steps)
+
+
+def test_shuffled_batches_change_every_epoch():
+    x, _ = ragged(samples=60)
+    batches = LengthGroupedBatches(x, batch_size=5, seed=0)
+    before = [b.copy() for b in batches._batches]
+    batches.on_epoch_end()
+    assert not all(
+        np.array_equal(a, b) for a, b in zip(before, batches._batches, strict=True)
+    )
+
+
+# --- Exactness: a cut batch is the start of the full-length batch ---
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"bidirectional": True, "units": (8, 6)},
+        {"decoder": "reshape", "latent_dim": 2 * TIMESTEPS},
+        {"cell": "gru"},
+    ],
+    ids=["lstm", "bidirectional-stacked", "reshape", "gru"],
+)
+def test_cut_batch_gives_the_same_reconstructions_loss_and_gradients(options):
+    model = autoencoder(**options)
+    x, lengths = ragged(samples=8)
+    x[0, 1, 0] = np.nan  # A missing value inside a sequence.
+    cut = x[:, : lengths.max()]
+
+    def loss(inputs):
+        return model.compute_loss(x=inputs, y_pred=model(inputs, training=True))
+
+    full_out = keras.ops.convert_to_numpy(model(x))
+    cut_out = keras.ops.convert_to_numpy(model(cut))
+    assert cut_out.shape == cut.shape
+    np.testing.assert_allclose(cut_out, full_out[:, : cut.shape[1]], atol=1e-5)
+    np.testing.assert_allclose(
+        float(keras.ops.convert_to_numpy(loss(x))),
+        float(keras.ops.convert_to_numpy(loss(cut))),
+        rtol=1e-5,
+    )
+    variables = model.trainable_variables
+    full_grads = gradients(lambda: loss(x), variables=variables)
+    cut_grads = gradients(lambda: loss(cut), variables=variables)
+    for variable, full, short in zip(variables, full_grads, cut_grads, strict=True):
+        np.testing.assert_allclose(short, full, atol=1e-5, err_msg=variable.path)
+
+
+def test_an_epoch_on_cut_batches_trains_the_weights_of_full_length_ones():
+    x, _ = ragged(samples=24)
+    grouped = LengthGroupedBatches(x, batch_size=5, shuffle=False)
+
+    class FullLength(keras.utils.PyDataset):
+        def __len__(self):
+            return len(grouped)
+
+        def __getitem__(self, index):
+            return x[np.sort(grouped._batches[index])]
+
+    cut_model, full_model = autoencoder(), autoencoder()
+    cut_model.fit(grouped, epochs=2, shuffle=False, verbose=0)
+    full_model.fit(FullLength(), epochs=2, shuffle=False, verbose=0)
+    for cut, full in zip(
+        cut_model.get_weights(), full_model.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(cut, full, atol=1e-5)
+
+
+def test_longer_inputs_than_timesteps_are_refused():
+    model = autoencoder()
+    with pytest.raises(ValueError, match=f"up to {TIMESTEPS} steps; got 30"):
+        model(np.zeros((2, 30, 2), "float32"))
+
+
+# --- fit(group_by_length=True) ---
+
+
+def test_fit_grouped_is_seeded_and_holds_out_the_last_sequences():
+    x, _ = ragged(samples=40)
+    models = [autoencoder(), autoencoder()]
+    histories = [
+        model.fit(
+            x, epochs=2, batch_size=8, validation_split=0.25, group_by_length=True
+        ).history
+        for model in models
+    ]
+    assert histories[0] == histories[1]
+    assert histories[0]["loss"][-1] < histories[0]["loss"][0]
+    # The validation loss is the real-step mean over the last quarter.
+    np.testing.assert_allclose(
+        histories[0]["val_loss"][-1],
+        models[0].evaluate(x[30:], verbose=0, batch_size=40),
+        rtol=1e-5,
+    )
+
+
+def test_fit_grouped_takes_targets_weights_and_validation_data():
+    x, _ = ragged(samples=30)
+    weights = np.linspace(0.5, 2.0, len(x)).astype("float32")
+    history = autoencoder().fit(
+        x,
+        x,
+        sample_weight=weights,
+        validation_data=(x[:10], x[:10]),
+        epochs=2,
+        batch_size=8,
+        group_by_length=True,
+        verbose=0,
+    )
+    assert len(history.history["val_loss"]) == 2
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_fit_grouped_rejects_bad_arguments_before_training():
+    model = autoencoder()
+    x, _ = ragged()
+    with pytest.raises(TypeError, match="`group_by_length` must be True or False"):
+        model.fit(x, group_by_length="yes")
+    with pytest.raises(TypeError, match="`x` must be a NumPy array"):
+        model.fit(LengthGroupedBatches(x, batch_size=4), group_by_length=True)
+    with pytest.raises(ValueError, match=r"one weight per sequence, shape \(20,\)"):
+        model.fit(x, sample_weight=np.ones((20, 3)), group_by_length=True)
+    assert int(model.optimizer.iterations.numpy()) == 0
+
+
+# --- Generating a chosen number of steps ---
+
+
+@pytest.mark.parametrize("decoder", ["repeat", "reshape"])
+def test_generate_gives_the_first_steps_of_the_full_decoding(decoder):
+    latent_dim = 2 * TIMESTEPS if decoder == "reshape" else 4
+    model = autoencoder(decoder=decoder, latent_dim=latent_dim)
+    z = np.random.default_rng(0).standard_normal((5, latent_dim)).astype("float32")
+    full = model.decoder.predict(z, verbose=0)
+    assert full.shape == (5, TIMESTEPS, 2)
+    np.testing.assert_allclose(model.generate(z), full, atol=1e-6)
+    short = model.generate(z, steps=7, batch_size=2)
+    assert short.shape == (5, 7, 2)
+    np.testing.assert_allclose(short, full[:, :7], atol=1e-6)
+
+
+def test_generate_rejects_bad_steps_and_latents():
+    model = autoencoder()
+    with pytest.raises(ValueError, match=f"at most `timesteps` \\({TIMESTEPS}\\)"):
+        model.generate(np.zeros((2, 4)), steps=TIMESTEPS + 1)
+    with pytest.raises(ValueError, match="`steps` must be a positive integer"):
+        model.generate(np.zeros((2, 4)), steps=0)
+    with pytest.raises(ValueError, match=r"shape \(samples, 4\); got \(2, 3\)"):
+        model.generate(np.zeros((2, 3)))
