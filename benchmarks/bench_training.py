@@ -284,7 +284,7 @@ def ragged_row(args, device):
     import torch
     from peer import TorchLSTMAutoencoder, train_epoch
 
-    from keras_lstm_ae.length_groups import LengthGroupedBatches
+    from keras_lstm_ae.batching import SequenceBatches
 
     timesteps = RAGGED_TIMESTEPS
     rng = np.random.default_rng(1)
@@ -327,8 +327,12 @@ def ragged_row(args, device):
             cut_batches=cut_batches,
         )
 
-    rounded = LengthGroupedBatches(x, batch_size=args.batch_size, seed=0, round_to=32)
-    grouped = LengthGroupedBatches(x, batch_size=args.batch_size, seed=0)
+    rounded = SequenceBatches(
+        x, batch_size=args.batch_size, seed=0, group_by_length=True, round_to=32
+    )
+    grouped = SequenceBatches(
+        x, batch_size=args.batch_size, seed=0, group_by_length=True
+    )
     random_batches = [
         lengths[start : start + args.batch_size].max()
         for start in range(0, samples, args.batch_size)

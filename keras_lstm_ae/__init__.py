@@ -16,7 +16,7 @@ from keras_lstm_ae._backend import choose_default_backend
 
 choose_default_backend()
 
-from keras_lstm_ae import datasets, layers, plotting
+from keras_lstm_ae import datasets, distributed, layers, plotting
 from keras_lstm_ae.anomaly import metrics
 from keras_lstm_ae.anomaly_detector import AnomalyDetector, load_detector
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
@@ -54,6 +54,7 @@ __all__ = [
     "StandardScaler",
     "TerminateOnNaNKeepBest",
     "datasets",
+    "distributed",
     "layers",
     "load_detector",
     "load_encoder",

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from keras_lstm_ae import distributed
 from keras_lstm_ae.data import NotFittedError
 from keras_lstm_ae.model import LSTMAutoencoder
 from keras_lstm_ae.saving import (
@@ -143,7 +144,9 @@ class SequenceModelEstimator(BaseEstimator):
             The `History.history` dict, as lists of floats.
         """
         if isinstance(validation, str):
-            order = np.random.default_rng(self.seed).permutation(len(inputs))
+            # One split for every process of a distributed run.
+            split_seed = distributed.shared_seed(self.seed)
+            order = np.random.default_rng(split_seed).permutation(len(inputs))
             held_out = 0
             if self.validation_split > 0 and len(inputs) > 1:
                 held_out = round(self.validation_split * len(inputs))
@@ -212,7 +215,8 @@ class SequenceModelEstimator(BaseEstimator):
         The file is a Keras archive: `keras.saving.load_model` reads the
         autoencoder from it, and `lae.load_encoder` / `lae.load_detector`
         the whole estimator (scaler and fitted settings included). An
-        interrupted save leaves any earlier file untouched.
+        interrupted save leaves any earlier file untouched. Under
+        `torch.distributed`, only rank 0 writes.
 
         Raises:
             NotFittedError: If the estimator is not fitted.
@@ -221,6 +225,8 @@ class SequenceModelEstimator(BaseEstimator):
         """
         self._check_fitted("save")
         suffix = saved_suffix(filepath, (".keras",))
+        if not distributed.is_main_process():
+            return  # Under torch.distributed, rank 0 writes the file.
         refuse_overwrite(filepath, overwrite)
         write_atomically(filepath, self._write_archive, suffix)
 

@@ -139,13 +139,15 @@ class LayerChain(keras.Model):
         loss = self._compute_loss(
             x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
         )
-        self._loss_tracker.update_state(loss, sample_weight=x.shape[0])
+        loss, logged_loss = self._combine_losses(loss)
+        self._loss_tracker.update_state(logged_loss, sample_weight=x.shape[0])
         if self.optimizer is not None:
             loss = self.optimizer.scale_loss(loss)
         trainable_weights = self.trainable_weights
         if trainable_weights:
             loss.backward()
             gradients = [v.value.grad for v in trainable_weights]
+            self._combine_gradients(gradients)
             with torch.no_grad():
                 self.optimizer.apply(gradients, trainable_weights)
         else:
@@ -153,6 +155,18 @@ class LayerChain(keras.Model):
                 "The model does not have any trainable weights.", stacklevel=2
             )
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def _combine_losses(self, loss):
+        """`(loss to differentiate, loss to log)` for this process's batch.
+
+        Both are the batch's loss; a model that trains across processes
+        (`LSTMAutoencoder` under `torch.distributed`) combines them there.
+        """
+        return loss, loss
+
+    def _combine_gradients(self, gradients):
+        """Combines this process's gradients with other processes' (in place);
+        nothing here."""
 
     def test_step(self, *args):
         """Keras's torch `test_step`, with the forward pass called directly."""
@@ -166,7 +180,8 @@ class LayerChain(keras.Model):
         loss = self._compute_loss(
             x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False
         )
-        self._loss_tracker.update_state(loss, sample_weight=x.shape[0])
+        _, logged_loss = self._combine_losses(loss)
+        self._loss_tracker.update_state(logged_loss, sample_weight=x.shape[0])
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -198,7 +213,11 @@ class LayerChain(keras.Model):
         outputs = []
         with torch.no_grad():
             for number, start in enumerate(starts, start=1):
-                batch = keras.ops.convert_to_tensor(x[start : start + batch_size])
+                # Sliced before conversion: a memmap is read a batch at a time.
+                batch = x[start : start + batch_size]
+                if np.issubdtype(batch.dtype, np.floating):
+                    batch = np.asarray(batch, dtype=keras.backend.floatx())
+                batch = keras.ops.convert_to_tensor(batch)
                 outputs.append(
                     keras.ops.convert_to_numpy(self.call(batch, training=False))
                 )

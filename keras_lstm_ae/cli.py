@@ -239,10 +239,13 @@ def run_fit(args):
 
     import keras_lstm_ae as lae
 
+    # Under torchrun, every process trains its share; rank 0 writes.
+    lae.distributed.initialize()
+    main_process = lae.distributed.is_main_process()
     folder = Path(args.out)
     settings = _resumed_settings(args, folder) if args.resume else _fit_settings(args)
     X, ids = read_sequences(args.data, settings["id_column"], settings["time_column"])
-    if not args.resume:
+    if not args.resume and main_process:
         _output_folder(folder, args.overwrite)
         for stale in (LAST_WEIGHTS, BEST_WEIGHTS, "history.csv"):
             (folder / stale).unlink(missing_ok=True)
@@ -296,6 +299,8 @@ def run_fit(args):
         # interrupted: every epoch logged so far stays on disk either way.
         if logger.csv_file is not None and not logger.csv_file.closed:
             logger.csv_file.close()
+    if not main_process:
+        return 0
     # The best epoch of the whole run, interrupted or not.
     if (folder / BEST_WEIGHTS).exists():
         encoder.model_.load_weights(folder / BEST_WEIGHTS)

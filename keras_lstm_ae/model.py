@@ -7,118 +7,22 @@ import keras
 import numpy as np
 from keras import ops
 from keras.src.backend import set_keras_mask  # Not exported; stable since Keras 3.6.
-from keras.src.losses.losses import LossFunctionWrapper  # Not exported either.
 
+from keras_lstm_ae import distributed, masked_loss, validation
 from keras_lstm_ae import layers as lae_layers
-from keras_lstm_ae import validation
 from keras_lstm_ae._seeding import seeded_shuffling
+from keras_lstm_ae.batching import SequenceBatches
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.chain import LayerChain, run_chain
-from keras_lstm_ae.length_groups import LengthGroupedBatches
 from keras_lstm_ae.saving import refuse_overwrite, saved_suffix, write_atomically
 
 CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
+# Callbacks that write files: under torch.distributed, rank 0's only.
+FILE_CALLBACKS = (
+    keras.callbacks.CSVLogger,
+    keras.callbacks.TensorBoard,
+)
 DECODERS = ("repeat", "reshape")
-
-
-class _BatchRealSteps:
-    """Holds the number of real steps of the batch whose loss was just computed."""
-
-    value = None
-
-
-class _RealStepWeightedMean(keras.metrics.Mean):
-    """The loss tracker: averages batch losses weighted by their real steps.
-
-    Each batch's loss is the mean over its real steps; weighting batches by
-    their number of real steps makes the epoch's loss (and `evaluate`) the
-    mean over all real steps, whatever the batch size.
-    """
-
-    def __init__(self, real_steps, name="loss"):
-        super().__init__(name=name)
-        self._real_steps = real_steps
-
-    def update_state(self, values, sample_weight=None):
-        if self._real_steps.value is not None:
-            sample_weight = self._real_steps.value
-        return super().update_state(values, sample_weight=sample_weight)
-
-
-def _mask_missing_steps(y, sample_weight):
-    """Replaces NaN targets by 0 and returns per-step weights that skip them.
-
-    Returns:
-        `(y, weights, real_steps)`: the cleaned targets, weights of shape
-        `(samples, timesteps)` that are 0 on missing steps (times any user
-        sample weights), and the number of real steps.
-    """
-    missing = ops.isnan(y)
-    present = ops.cast(ops.logical_not(ops.any(missing, axis=-1)), y.dtype)
-    y = ops.where(missing, 0.0, y)
-    weights = present
-    if sample_weight is not None:
-        sample_weight = ops.cast(sample_weight, y.dtype)
-        if len(sample_weight.shape) == 1:
-            sample_weight = ops.expand_dims(sample_weight, axis=-1)
-        weights = weights * sample_weight
-    return y, weights, ops.sum(present)
-
-
-def _as_step_loss(loss, loss_weights):
-    """`(function, dtype, torch_twin)` for `loss`'s unreduced values, or `None`.
-
-    `None` where Keras's own reduction must run: several losses or loss
-    weights, a reduction other than the batch mean, or a cross-entropy whose
-    kind Keras picks from the data. `torch_twin` is the same per-step loss in
-    plain torch (`_torch_loss`), on the torch backend and for the losses that
-    have one; otherwise `None`.
-    """
-    if loss is None or loss_weights is not None:
-        return None
-    if isinstance(loss, str):
-        if loss.lower() in ("crossentropy", "ce"):
-            return None
-        try:
-            loss = keras.losses.get(loss)
-        except ValueError:
-            return None
-    if isinstance(loss, keras.losses.Loss):
-        if loss.reduction not in ("sum_over_batch_size", "mean"):
-            return None
-        # A Keras loss class that wraps a function with no extra arguments
-        # (`MeanSquaredError()`) is that function.
-        function = loss.call
-        if (
-            isinstance(loss, LossFunctionWrapper)
-            and type(loss).call is LossFunctionWrapper.call
-            and not loss._fn_kwargs
-        ):
-            function = loss.fn
-        dtype = loss.dtype
-    elif callable(loss):
-        function, dtype = loss, keras.backend.floatx()
-    else:
-        return None
-    return function, dtype, _torch_twin(function, dtype)
-
-
-def _torch_twin(function, dtype):
-    if keras.backend.backend() != "torch" or dtype != "float32":
-        return None
-    from keras_lstm_ae import _torch_loss
-
-    return _torch_loss.TORCH_TWINS.get(function)
-
-
-def _step_values(step_loss, y, y_pred):
-    """Unreduced loss values, computed in the loss's dtype as `Loss` does."""
-    function, dtype, _ = step_loss
-    if keras.backend.standardize_dtype(y.dtype) != dtype:
-        y = ops.cast(y, dtype)
-    if keras.backend.standardize_dtype(y_pred.dtype) != dtype:
-        y_pred = ops.cast(y_pred, dtype)
-    return function(y, y_pred)
 
 
 def _is_array_like(data):
@@ -361,7 +265,7 @@ class LSTMAutoencoder(LayerChain):
         self.bidirectional = bidirectional
         self.decoder_kind = decoder
         self.seed = seed
-        self._batch_real_steps = _BatchRealSteps()
+        self._batch_real_steps = masked_loss.BatchRealSteps()
         # Batches cut short (`fit(..., group_by_length=True)`) are rebuilt at
         # their own length (`call`), so any length up to `timesteps` passes.
         self.input_spec = keras.InputSpec(ndim=3, axes={-1: features})
@@ -493,9 +397,13 @@ class LSTMAutoencoder(LayerChain):
         # Set without Keras's attribute tracking, which would list the
         # tracker twice among the metrics (Keras sets its own untracked).
         tracker = getattr(self, "_loss_tracker", None)
-        if tracker is not None and not isinstance(tracker, _RealStepWeightedMean):
+        if tracker is not None and not isinstance(
+            tracker, masked_loss.RealStepWeightedMean
+        ):
             object.__setattr__(
-                self, "_loss_tracker", _RealStepWeightedMean(self._batch_real_steps)
+                self,
+                "_loss_tracker",
+                masked_loss.RealStepWeightedMean(self._batch_real_steps),
             )
 
     def compute_loss(
@@ -518,10 +426,10 @@ class LSTMAutoencoder(LayerChain):
                 step_loss[2], y, y_pred, sample_weight
             )
             return loss
-        y, weights, real_steps = _mask_missing_steps(y, sample_weight)
+        y, weights, real_steps = masked_loss.mask_missing_steps(y, sample_weight)
         self._batch_real_steps.value = real_steps
         if use_step_loss:
-            values = _step_values(step_loss, y, y_pred)
+            values = masked_loss.step_values(step_loss, y, y_pred)
             if tuple(values.shape) == tuple(weights.shape):
                 return ops.sum(values * weights) / ops.maximum(real_steps, 1.0)
         # Keras divides by every step; scaling makes it a mean over real ones.
@@ -533,7 +441,7 @@ class LSTMAutoencoder(LayerChain):
 
     def _per_step_loss(self):
         """The compiled loss as `(function, dtype, torch_twin)` giving per-step
-        values (see `_as_step_loss`), or `None` where Keras's own reduction
+        values (see `masked_loss.as_step_loss`), or `None` where Keras's own reduction
         must run.
 
         Weighting the per-step values by hand gives what Keras's compiled loss
@@ -549,7 +457,7 @@ class LSTMAutoencoder(LayerChain):
             return cached[1]
         step_loss = None
         if not self.losses:
-            step_loss = _as_step_loss(
+            step_loss = masked_loss.as_step_loss(
                 self.loss, getattr(compile_loss, "_user_loss_weights", "unknown")
             )
         # Untracked: Keras would otherwise list the loss among the layers.
@@ -628,22 +536,30 @@ class LSTMAutoencoder(LayerChain):
 
         Arguments are those of `keras.Model.fit`, and `group_by_length`.
         Array inputs are checked first (shape, features, length, numbers, no
-        infinities), sequences shorter than `timesteps` are NaN-padded, and
-        training stops at the first non-finite loss with the best weights
-        restored (`TerminateOnNaNKeepBest`, added unless a NaN callback is
-        given).
+        infinities; a memmap in chunks), and training stops at the first
+        non-finite loss with the best weights restored
+        (`TerminateOnNaNKeepBest`, added unless a NaN callback is given).
+
+        Arrays are read batch by batch (`batching.SequenceBatches`) on the
+        torch backend, and on any backend for a memmap or with
+        `group_by_length`: a memmap is never loaded whole. Shuffling is then
+        seeded by the model's `seed`; with `validation_split`, the held-out
+        sequences are the last ones, as in Keras.
+
+        Under `torch.distributed` (see `keras_lstm_ae.distributed`), it
+        trains data-parallel: `batch_size` is the global batch, each process
+        computes its share of it, and every process ends with the weights
+        one process would get.
 
         Args:
             group_by_length: Whether to put sequences of similar length in
                 the same batch and cut each batch after the last real step
-                any of its sequences has (`length_groups`), which skips most
-                of the padding's work. The batches' losses and gradients are
-                those of the same batches at full length; only which
-                sequences share a batch changes (shuffled groups of 50
-                batches, sorted by length within each). It needs array
-                inputs; with `validation_split`, the held-out sequences are
-                the last ones, as in Keras, and validation batches are
-                grouped too. Defaults to `False`.
+                any of its sequences has, which skips most of the padding's
+                work. The batches' losses and gradients are those of the
+                same batches at full length; only which sequences share a
+                batch changes (shuffled groups of 50 batches, sorted by
+                length within each). It needs array inputs; validation
+                batches are grouped too. Defaults to `False`.
         """
         arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs)
         arguments = arguments.arguments
@@ -660,34 +576,52 @@ class LSTMAutoencoder(LayerChain):
             arguments["validation_data"] = self._check_validation_data(
                 arguments["validation_data"]
             )
-        if group_by_length:
-            self._group_by_length(arguments)
+        parallel = distributed.is_active()
+        if parallel and self._direct_chain is None:
+            raise ValueError(
+                "Data-parallel training needs the direct torch path: float32 "
+                "layers (no mixed precision policy)."
+            )
+        x = arguments["x"]
+        if _is_array_like(x) and (
+            keras.backend.backend() == "torch"
+            or group_by_length
+            or isinstance(x, np.memmap)
+        ):
+            self._read_in_batches(arguments, group_by_length)
+        elif group_by_length or parallel:
+            raise TypeError(
+                "`group_by_length=True` and data-parallel training batch arrays "
+                "themselves: `x` must be a NumPy array (or memmap) of sequences; "
+                f"got {type(x).__name__}."
+            )
         callbacks = list(arguments.get("callbacks") or [])
         if not any(
             isinstance(c, (TerminateOnNaNKeepBest, keras.callbacks.TerminateOnNaN))
             for c in callbacks
         ):
             callbacks.append(TerminateOnNaNKeepBest())
+        if parallel:
+            distributed.broadcast_variables(self.variables)
+            if not distributed.is_main_process():
+                # Files and progress are rank 0's (saves are, in `save`).
+                callbacks = [c for c in callbacks if not isinstance(c, FILE_CALLBACKS)]
+                arguments["verbose"] = 0
         arguments["callbacks"] = callbacks
         self._use_real_step_loss_tracker()
         with self._seeded_shuffling():
             return super().fit(**arguments)
 
-    def _group_by_length(self, arguments):
-        """Replaces `fit`'s arrays by `LengthGroupedBatches`, in place."""
+    def _read_in_batches(self, arguments, group_by_length):
+        """Replaces `fit`'s arrays by `SequenceBatches`, in place."""
         x, y = arguments.get("x"), arguments.get("y")
         sample_weight = arguments.pop("sample_weight", None)
-        if not _is_array_like(x):
-            raise TypeError(
-                "`group_by_length=True` batches arrays itself: `x` must be a NumPy "
-                f"array of sequences; got {type(x).__name__}."
-            )
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)
             if sample_weight.shape != (len(x),):
                 raise ValueError(
-                    "With `group_by_length=True`, `sample_weight` must be one weight "
-                    f"per sequence, shape ({len(x)},); got {sample_weight.shape}."
+                    "`sample_weight` must be one weight per sequence, shape "
+                    f"({len(x)},); got {sample_weight.shape}."
                 )
         batch_size = arguments.pop("batch_size", None) or 32
         split = arguments.pop("validation_split", 0.0) or 0.0
@@ -702,32 +636,81 @@ class LSTMAutoencoder(LayerChain):
             )
             x, y = x[:cut], None if y is None else y[:cut]
             sample_weight = None if sample_weight is None else sample_weight[:cut]
+        shards = {"rank": distributed.rank(), "world_size": distributed.world_size()}
         if isinstance(validation, tuple):
             x_val, y_val, weights_val = (*validation, None, None)[:3]
-            arguments["validation_data"] = LengthGroupedBatches(
+            arguments["validation_data"] = SequenceBatches(
                 x_val,
                 y_val,
                 weights_val,
                 batch_size=arguments.get("validation_batch_size") or batch_size,
                 shuffle=False,
+                group_by_length=group_by_length,
+                **shards,
             )
         step = int(self.optimizer.iterations.numpy()) if self.optimizer else 0
-        arguments["x"] = LengthGroupedBatches(
+        seed = None if self.seed is None else self.seed + step
+        arguments["x"] = SequenceBatches(
             x,
             y,
             sample_weight,
             batch_size=batch_size,
-            shuffle=arguments.get("shuffle", True),
-            seed=None if self.seed is None else self.seed + step,
+            shuffle=bool(arguments.get("shuffle", True)),
+            seed=distributed.shared_seed(seed),
+            group_by_length=group_by_length,
+            **shards,
         )
         arguments["y"] = None
         arguments["shuffle"] = False  # The batches shuffle themselves, seeded.
 
+    # --- Training across processes (torch.distributed) ---
+
+    def _combine_losses(self, loss):
+        """The global batch's loss from every process's share of it.
+
+        A process's loss is the mean over its real steps. The global loss is
+        the sum of every process's per-step values over all real steps;
+        differentiating this process's part of it (its sum over the global
+        count), then summing gradients across processes, gives the gradient
+        of the global loss.
+        """
+        if not distributed.is_active():
+            return loss, loss
+        import torch
+
+        local_steps = torch.as_tensor(self._batch_real_steps.value, dtype=loss.dtype)
+        local_sum = loss * local_steps
+        total_sum, total_steps = distributed.all_reduce_sum([local_sum, local_steps])
+        total_steps = total_steps.clamp(min=1.0)
+        self._batch_real_steps.value = total_steps  # The loss tracker's weight.
+        return local_sum / total_steps, total_sum / total_steps
+
+    def _combine_gradients(self, gradients):
+        if distributed.is_active():
+            distributed.sum_gradients(gradients)
+
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Evaluates the reconstruction loss over real steps; `y` defaults to `x`."""
-        x, y = self._check_pair(x, y)
+        arguments = inspect.signature(keras.Model.evaluate).bind(
+            self, x, y, *args, **kwargs
+        )
+        arguments = arguments.arguments
+        arguments.pop("self")
+        arguments.update(arguments.pop("kwargs", {}))
+        x, y = self._check_pair(arguments.get("x"), arguments.get("y"))
+        if isinstance(x, np.memmap):
+            # Read batch by batch, never whole.
+            x = SequenceBatches(
+                x,
+                y,
+                arguments.pop("sample_weight", None),
+                batch_size=arguments.pop("batch_size", None) or 32,
+                shuffle=False,
+            )
+            y = None
+        arguments["x"], arguments["y"] = x, y
         self._use_real_step_loss_tracker()
-        return super().evaluate(x, y, *args, **kwargs)
+        return super().evaluate(**arguments)
 
     def predict(self, x, *args, **kwargs):
         """Reconstructs sequences: `(samples, timesteps, features)`."""
@@ -738,10 +721,14 @@ class LSTMAutoencoder(LayerChain):
     def save(self, filepath, overwrite=True, **kwargs):
         """Saves to a `.keras` file, atomically: a failed save loses nothing.
 
+        Under `torch.distributed`, only rank 0 writes.
+
         Raises:
             FileExistsError: If the file exists and `overwrite=False`.
         """
         suffix = saved_suffix(filepath, (".keras",))
+        if not distributed.is_main_process():
+            return  # Under torch.distributed, rank 0 writes the file.
         refuse_overwrite(filepath, overwrite)
         optimizer = getattr(self, "optimizer", None)
         if optimizer is not None and not optimizer.built:
@@ -753,8 +740,11 @@ class LSTMAutoencoder(LayerChain):
         )
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
-        """Saves the weights to a `.weights.h5` file, atomically."""
+        """Saves the weights to a `.weights.h5` file, atomically (rank 0 only,
+        under `torch.distributed`)."""
         suffix = saved_suffix(filepath, (".weights.h5",))
+        if not distributed.is_main_process():
+            return  # Under torch.distributed, rank 0 writes the file.
         refuse_overwrite(filepath, overwrite)
         write_atomically(
             filepath,

@@ -94,6 +94,28 @@ def _check_not_ragged(x, name):
     )
 
 
+def _count_infinite(array, chunk=4096):
+    """Infinite values in `array`, counted a chunk of rows at a time."""
+    if array.ndim == 0 or not np.issubdtype(array.dtype, np.floating):
+        return 0
+    return sum(
+        int(np.isinf(array[start : start + chunk]).sum())
+        for start in range(0, len(array), chunk)
+    )
+
+
+def _check_numeric_dtype(array, name):
+    """Raises as `as_float_array` does for an array's dtype; returns it."""
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(
+            f"`{name}` must hold numbers; got dtype {array.dtype} "
+            "(text? convert it with `astype(float)` or `pandas.to_numeric`)."
+        )
+    if np.iscomplexobj(array):
+        raise TypeError(f"`{name}` must hold real numbers; got complex values.")
+    return array
+
+
 def as_float_array(x, name="x"):
     """Converts numeric array-like data to a float32 NumPy array.
 
@@ -112,14 +134,7 @@ def as_float_array(x, name="x"):
             "or mixed types). Pad ragged sequences with "
             "`keras_lstm_ae.pad_sequences`, and convert text columns to numbers."
         )
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
-        raise TypeError(
-            f"`{name}` must hold numbers; got dtype {array.dtype} "
-            "(text? convert it with `astype(float)` or `pandas.to_numeric`)."
-        )
-    if np.iscomplexobj(array):
-        raise TypeError(f"`{name}` must hold real numbers; got complex values.")
-    return array.astype("float32", copy=False)
+    return _check_numeric_dtype(array, name).astype("float32", copy=False)
 
 
 def check_sequences(x, name="x", features=None, timesteps=None):
@@ -137,7 +152,9 @@ def check_sequences(x, name="x", features=None, timesteps=None):
             Shorter sequences are padded after with NaN to this length.
 
     Returns:
-        A float32 array of shape `(samples, timesteps, features)`.
+        A float32 array of shape `(samples, timesteps, features)`; a NumPy
+        memmap is checked a chunk at a time and returned as it is (neither
+        converted nor padded, so that it is never loaded whole).
 
     Raises:
         TypeError: If `x` does not hold numbers.
@@ -149,7 +166,10 @@ def check_sequences(x, name="x", features=None, timesteps=None):
     >>> check_sequences(np.zeros((4, 10, 2)), features=2).shape
     (4, 10, 2)
     """
-    array = as_float_array(x, name)
+    mapped = isinstance(x, np.memmap)
+    # A memmap is checked in chunks and left on disk: converted and padded
+    # batch by batch by the reader (`batching.SequenceBatches`).
+    array = _check_numeric_dtype(x, name) if mapped else as_float_array(x, name)
     if array.ndim != 3:
         hint = ""
         if array.ndim == 2:
@@ -181,12 +201,14 @@ def check_sequences(x, name="x", features=None, timesteps=None):
             "with `keras_lstm_ae.pad_sequences(..., maxlen=..., truncating=...)`)."
             " The encoder alone accepts any length."
         )
-    infinite = np.isinf(array)
-    if infinite.any():
+    infinite = _count_infinite(array)
+    if infinite:
         raise ValueError(
-            f"`{name}` holds {int(infinite.sum())} infinite value(s). Mark missing "
+            f"`{name}` holds {infinite} infinite value(s). Mark missing "
             "steps with NaN instead, or clip the data."
         )
+    if mapped:
+        return array
     if timesteps is not None and array.shape[1] < timesteps:
         padding = np.full(
             (array.shape[0], timesteps - array.shape[1], array.shape[2]),

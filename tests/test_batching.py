@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.length_groups import (
-    LengthGroupedBatches,
+from keras_lstm_ae.batching import (
+    SequenceBatches,
     group_by_length,
     padded_lengths,
 )
@@ -70,11 +70,13 @@ def test_batches_are_cut_after_their_longest_sequence_with_aligned_targets():
     x, lengths = ragged()
     y = x * 2
     weights = np.arange(len(x), dtype="float32")
-    batches = LengthGroupedBatches(x, y, weights, batch_size=6, shuffle=False)
+    batches = SequenceBatches(
+        x, y, weights, batch_size=6, shuffle=False, group_by_length=True
+    )
     seen = []
     for index in range(len(batches)):
         bx, by, bw = batches[index]
-        members = np.sort(batches._batches[index])
+        members = np.sort(batches.batch(index))
         assert bx.shape == (len(members), lengths[members].max(), 2)
         np.testing.assert_array_equal(bx, x[members, : bx.shape[1]])
         np.testing.assert_array_equal(by, 2 * bx)
@@ -85,19 +87,21 @@ def test_batches_are_cut_after_their_longest_sequence_with_aligned_targets():
 
 def test_rounded_cuts_are_multiples_up_to_timesteps():
     x, _ = ragged()
-    batches = LengthGroupedBatches(x, batch_size=4, shuffle=False, round_to=7)
+    batches = SequenceBatches(
+        x, batch_size=4, shuffle=False, group_by_length=True, round_to=7
+    )
     steps = [batches[i].shape[1] for i in range(len(batches))]
     assert all(s % 7 == 0 or s == TIMESTEPS for s in steps)
 
 
 def test_shuffled_batches_change_every_epoch():
     x, _ = ragged(samples=60)
-    batches = LengthGroupedBatches(x, batch_size=5, seed=0)
-    before = [b.copy() for b in batches._batches]
+    batches = SequenceBatches(x, batch_size=5, seed=0, group_by_length=True)
+    before = [batches.batch(i).copy() for i in range(len(batches))]
     batches.on_epoch_end()
-    assert not all(
-        np.array_equal(a, b) for a, b in zip(before, batches._batches, strict=True)
-    )
+    after = [batches.batch(i) for i in range(len(batches))]
+    assert not all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert sorted(np.concatenate(after).tolist()) == list(range(60))
 
 
 # --- Exactness: a cut batch is the start of the full-length batch ---
@@ -140,14 +144,14 @@ def test_cut_batch_gives_the_same_reconstructions_loss_and_gradients(options):
 
 def test_an_epoch_on_cut_batches_trains_the_weights_of_full_length_ones():
     x, _ = ragged(samples=24)
-    grouped = LengthGroupedBatches(x, batch_size=5, shuffle=False)
+    grouped = SequenceBatches(x, batch_size=5, shuffle=False, group_by_length=True)
 
     class FullLength(keras.utils.PyDataset):
         def __len__(self):
             return len(grouped)
 
         def __getitem__(self, index):
-            return x[np.sort(grouped._batches[index])]
+            return x[np.sort(grouped.batch(index))]
 
     cut_model, full_model = autoencoder(), autoencoder()
     cut_model.fit(grouped, epochs=2, shuffle=False, verbose=0)
@@ -209,7 +213,7 @@ def test_fit_grouped_rejects_bad_arguments_before_training():
     with pytest.raises(TypeError, match="`group_by_length` must be True or False"):
         model.fit(x, group_by_length="yes")
     with pytest.raises(TypeError, match="`x` must be a NumPy array"):
-        model.fit(LengthGroupedBatches(x, batch_size=4), group_by_length=True)
+        model.fit(SequenceBatches(x, batch_size=4), group_by_length=True)
     with pytest.raises(ValueError, match=r"one weight per sequence, shape \(20,\)"):
         model.fit(x, sample_weight=np.ones((20, 3)), group_by_length=True)
     assert int(model.optimizer.iterations.numpy()) == 0
@@ -239,3 +243,77 @@ def test_generate_rejects_bad_steps_and_latents():
         model.generate(np.zeros((2, 4)), steps=0)
     with pytest.raises(ValueError, match=r"shape \(samples, 4\); got \(2, 3\)"):
         model.generate(np.zeros((2, 3)))
+
+
+# --- Memmaps: read batch by batch, never whole ---
+
+
+@pytest.fixture
+def mapped(tmp_path):
+    """A 7.7 MB float64 memmap of NaN-padded sequences (float64: any copy of
+    it, even a float32 conversion, would show)."""
+    rng = np.random.default_rng(0)
+    array = np.lib.format.open_memmap(
+        tmp_path / "x.npy", mode="w+", dtype="float64", shape=(40_000, TIMESTEPS, 2)
+    )
+    for start in range(0, len(array), 10_000):
+        chunk = rng.standard_normal((10_000, TIMESTEPS, 2))
+        chunk[:, -2:] = np.nan
+        array[start : start + 10_000] = chunk
+    array.flush()
+    return np.load(tmp_path / "x.npy", mmap_mode="r")
+
+
+def numpy_peak(function):
+    """The most memory NumPy held at once while `function` ran, in bytes."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_fit_evaluate_and_predict_read_a_memmap_batch_by_batch(mapped):
+    model = autoencoder()
+    size = mapped.nbytes
+    calls = {
+        "fit": lambda: model.fit(
+            mapped, epochs=1, steps_per_epoch=3, batch_size=64, verbose=0
+        ),
+        "evaluate": lambda: model.evaluate(mapped, steps=3, batch_size=64, verbose=0),
+        "predict": lambda: model.predict(mapped[:500], batch_size=64, verbose=0),
+    }
+    for call in calls.values():
+        call()  # JAX and TensorFlow compile first: Python objects, not data.
+    peaks = {name: numpy_peak(call) for name, call in calls.items()}
+    # The checks scan the memmap in chunks of 4096 sequences (0.8 MB here).
+    assert all(peak < size / 6 for peak in peaks.values()), (peaks, size)
+    in_memory = np.asarray(mapped[:500], dtype="float32")
+    np.testing.assert_allclose(
+        model.predict(mapped[:500], verbose=0),
+        model.predict(in_memory, verbose=0),
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        model.evaluate(mapped[:500], verbose=0, batch_size=500),
+        model.evaluate(in_memory, verbose=0, batch_size=500),
+        rtol=1e-5,
+    )
+
+
+def test_a_memmap_is_checked_in_chunks(tmp_path):
+    model = autoencoder()
+    bad = np.lib.format.open_memmap(
+        tmp_path / "bad.npy", mode="w+", dtype="float32", shape=(9000, TIMESTEPS, 2)
+    )
+    bad[8500, 3, 1] = np.inf  # In the third chunk.
+    with pytest.raises(ValueError, match="`x` holds 1 infinite value"):
+        model.fit(bad, epochs=1, verbose=0)
+    wrong = np.lib.format.open_memmap(
+        tmp_path / "wrong.npy", mode="w+", dtype="float32", shape=(10, TIMESTEPS, 3)
+    )
+    with pytest.raises(ValueError, match="has 3 features per step"):
+        model.fit(wrong, epochs=1, verbose=0)

@@ -1,0 +1,127 @@
+"""Data-parallel training under `torchrun`: two gloo processes on the CPU."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import keras_lstm_ae as lae
+
+WORKER = Path(__file__).resolve().parent / "distributed_worker.py"
+
+
+def run_worker(out, processes):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(name, None)
+    launcher = [sys.executable]
+    if processes > 1:
+        launcher += ["-m", "torch.distributed.run", "--standalone"]
+        launcher += [f"--nproc_per_node={processes}"]
+    subprocess.run(
+        [*launcher, str(WORKER), str(out)],
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    results = []
+    for rank in range(processes):
+        with open(out / f"rank{rank}.json") as file:
+            result = json.load(file)
+        weights = np.load(out / f"rank{rank}.npz")
+        result["weights"] = [weights[f"arr_{i}"] for i in range(len(weights.files))]
+        results.append(result)
+    return results
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    alone = run_worker(tmp_path_factory.mktemp("alone"), 1)[0]
+    together_dir = tmp_path_factory.mktemp("together")
+    return alone, run_worker(together_dir, 2), together_dir
+
+
+@pytest.mark.torch_only
+def test_two_processes_end_with_the_weights_of_one(runs):
+    alone, together, _ = runs
+    assert alone["world_size"] == 1
+    assert together[0]["world_size"] == 2
+    for result in together:
+        for mine, single in zip(result["weights"], alone["weights"], strict=True):
+            np.testing.assert_allclose(mine, single, atol=1e-5)
+    for first, second in zip(*(r["weights"] for r in together), strict=True):
+        np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.torch_only
+def test_each_process_reads_its_share_of_every_global_batch(runs):
+    alone, together, _ = runs
+    assert alone["trained_on"] == 3 * 49  # 3 epochs of 49 training sequences.
+    assert sorted(r["trained_on"] for r in together) == [3 * 24, 3 * 25]
+
+
+@pytest.mark.torch_only
+def test_losses_are_global_and_rank_zero_writes(runs):
+    alone, together, out = runs
+    for result in together:
+        for key in ("loss", "val_loss"):
+            np.testing.assert_allclose(
+                result["history"][key], alone["history"][key], rtol=1e-5
+            )
+        np.testing.assert_allclose(result["evaluate"], alone["evaluate"], rtol=1e-5)
+    assert (out / "saved_by_rank0.weights.h5").exists()
+    assert not (out / "saved_by_rank1.weights.h5").exists()
+
+
+def test_a_single_process_is_rank_zero_of_one():
+    assert lae.distributed.is_active() is False
+    assert (lae.distributed.rank(), lae.distributed.world_size()) == (0, 1)
+    assert lae.distributed.is_main_process()
+
+
+@pytest.mark.torch_only
+def test_initialize_without_torchrun_leaves_one_process(monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert lae.distributed.initialize() == (0, 1)
+    assert lae.distributed.is_active() is False
+
+
+@pytest.mark.torch_only
+@pytest.mark.end_to_end
+def test_command_line_fit_under_torchrun_writes_one_run_equal_to_one_process(
+    tmp_path,
+):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 10, 2)).astype("float32")
+    x[20:, 7:] = np.nan
+    np.save(tmp_path / "x.npy", x)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
+    command = ["-m", "keras_lstm_ae", "fit", str(tmp_path / "x.npy"), "--epochs", "2"]
+    command += ["--seed", "0", "--quiet", "--batch-size", "8"]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    for launcher, out in (
+        ([sys.executable], "alone"),
+        ([*torchrun, "--nproc_per_node=2"], "together"),
+    ):
+        subprocess.run(
+            [*launcher, *command, "--out", str(tmp_path / out)],
+            env=env,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
+    alone = (tmp_path / "alone" / "history.csv").read_text().splitlines()
+    together = (tmp_path / "together" / "history.csv").read_text().splitlines()
+    assert len(together) == 3  # A header and 2 epochs: written once.
+    for mine, single in zip(together[1:], alone[1:], strict=True):
+        np.testing.assert_allclose(
+            np.array(mine.split(","), float),
+            np.array(single.split(","), float),
+            rtol=1e-5,
+        )
+    assert (tmp_path / "together" / "model.keras").exists()
