@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from keras_lstm_ae import distributed
+from keras_lstm_ae.batching import SequenceBatches
 from keras_lstm_ae.data import NotFittedError
 from keras_lstm_ae.model import LSTMAutoencoder
 from keras_lstm_ae.saving import (
@@ -122,7 +123,15 @@ class SequenceModelEstimator(BaseEstimator):
         )
         return model
 
-    def _train(self, model, inputs, validation="split", callbacks=(), initial_epoch=0):
+    def _train(
+        self,
+        model,
+        inputs,
+        validation="split",
+        callbacks=(),
+        initial_epoch=0,
+        prepare=None,
+    ):
         """Trains `model` to rebuild `inputs` back to front, with early stopping.
 
         The target is each input reversed in time (Srivastava et al., 2015):
@@ -139,10 +148,16 @@ class SequenceModelEstimator(BaseEstimator):
             callbacks: More Keras callbacks (checkpoints, loggers).
             initial_epoch: The epoch to start counting from, when a run
                 resumes.
+            prepare: For data on disk: a function that turns a batch read
+                from `inputs` (a memmap of raw sequences) into model inputs.
+                Batches are then read and prepared one at a time
+                (`batching.SequenceBatches`), and `validation` must be
+                `"split"` or `None`.
 
         Returns:
             The `History.history` dict, as lists of floats.
         """
+        source = inputs
         if isinstance(validation, str):
             # One split for every process of a distributed run.
             split_seed = distributed.shared_seed(self.seed)
@@ -151,21 +166,32 @@ class SequenceModelEstimator(BaseEstimator):
             if self.validation_split > 0 and len(inputs) > 1:
                 held_out = round(self.validation_split * len(inputs))
                 held_out = min(max(held_out, 1), len(inputs) - 1)
-            validation = inputs[order[:held_out]] if held_out else None
-            inputs = inputs[order[held_out:]]
+            if prepare is not None:
+                validation = order[:held_out] if held_out else None
+                inputs = order[held_out:]
+            else:
+                validation = inputs[order[:held_out]] if held_out else None
+                inputs = inputs[order[held_out:]]
         stopping = keras.callbacks.EarlyStopping(
             monitor="loss" if validation is None else "val_loss",
             patience=self.patience,
             restore_best_weights=True,
         )
+        if prepare is not None:
+            training, validation = self._prepared_batches(
+                source, prepare, inputs, validation
+            )
+            inputs, targets = training, None
+        else:
+            targets = inputs[:, ::-1]
+            if validation is not None:
+                validation = (validation, validation[:, ::-1])
         history = model.fit(
             inputs,
-            inputs[:, ::-1],
-            validation_data=(
-                None if validation is None else (validation, validation[:, ::-1])
-            ),
+            targets,
+            validation_data=validation,
             epochs=self.epochs,
-            batch_size=self.batch_size,
+            batch_size=None if prepare is not None else self.batch_size,
             shuffle=True,
             callbacks=[stopping, *callbacks],
             verbose=self.verbose,
@@ -174,6 +200,34 @@ class SequenceModelEstimator(BaseEstimator):
         return {
             key: [float(v) for v in values] for key, values in history.history.items()
         }
+
+    def _prepared_batches(self, source, prepare, training, held_out):
+        """Training and held-out `SequenceBatches` of `source`'s sequences
+        (index arrays), each batch prepared and paired with its reversed
+        target."""
+
+        def inputs_and_targets(raw):
+            prepared = prepare(raw)
+            return prepared, np.ascontiguousarray(prepared[:, ::-1])
+
+        common = {
+            "batch_size": self.batch_size,
+            "transform": inputs_and_targets,
+            "rank": distributed.rank(),
+            "world_size": distributed.world_size(),
+        }
+        batches = SequenceBatches(
+            source,
+            indices=training,
+            shuffle=True,
+            seed=distributed.shared_seed(self.seed),
+            **common,
+        )
+        if held_out is None:
+            return batches, None
+        return batches, SequenceBatches(
+            source, indices=held_out, shuffle=False, **common
+        )
 
     def _rebuild(self, inputs):
         """The model's reconstructions of `inputs`, put back in time order."""

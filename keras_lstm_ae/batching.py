@@ -136,6 +136,11 @@ class SequenceBatches(keras.utils.PyDataset):
             exact length.
         rank: This process's index, from 0.
         world_size: The number of processes sharing every batch.
+        indices: The sequences of `x` to batch (a training split, say), or
+            `None` for all.
+        transform: A function of a read batch of `x` that returns the
+            batch `(inputs, targets)` to train on (scaling and cutting into
+            segments, say), or `None`.
 
     Example:
 
@@ -160,16 +165,27 @@ class SequenceBatches(keras.utils.PyDataset):
         round_to=1,
         rank=0,
         world_size=1,
+        indices=None,
+        transform=None,
     ):
         super().__init__()
         self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.indices = None if indices is None else np.asarray(indices)
+        self.transform = transform
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.group_by_length = group_by_length
         self.round_to = round_to
         self.rank, self.world_size = rank, world_size
         self._rng = np.random.default_rng(seed)
-        self.lengths = padded_lengths(x, y) if group_by_length else None
+        self.lengths = None
+        if group_by_length:
+            if self.indices is not None or transform is not None:
+                raise ValueError(
+                    "`group_by_length` batches whole arrays: pass neither "
+                    "`indices` nor `transform` with it."
+                )
+            self.lengths = padded_lengths(x, y)
         self._draw()
 
     def _draw(self):
@@ -177,7 +193,7 @@ class SequenceBatches(keras.utils.PyDataset):
         `i`. One index array for all batches (4 bytes a sequence), and none
         at all for batches in order."""
         rng = self._rng if self.shuffle else None
-        samples = len(self.x)
+        samples = len(self.x) if self.indices is None else len(self.indices)
         index_type = np.int32 if samples < 2**31 else np.int64
         if self.group_by_length:
             batches = group_by_length(self.lengths, self.batch_size, rng)
@@ -207,7 +223,10 @@ class SequenceBatches(keras.utils.PyDataset):
 
     def members(self, index):
         """This process's sequences of batch `index`, in increasing order."""
-        members = np.sort(self.batch(index))  # Sorted reads: faster on disk.
+        members = self.batch(index)
+        if self.indices is not None:
+            members = self.indices[members]
+        members = np.sort(members)  # Sorted reads: faster on disk.
         if self.world_size == 1:
             return members
         return np.array_split(members, self.world_size)[self.rank]
@@ -228,6 +247,8 @@ class SequenceBatches(keras.utils.PyDataset):
             return self._empty_batch()
         steps = self.batch_steps(index, members)
         x = _read(self.x, members, steps)
+        if self.transform is not None:
+            return self.transform(x)
         if self.y is None and self.sample_weight is None:
             return x
         # Keras's datasets take no `None` inside a batch: weights without
@@ -239,6 +260,11 @@ class SequenceBatches(keras.utils.PyDataset):
 
     def _empty_batch(self):
         x = np.full((1, 1, self.x.shape[2]), np.nan, dtype=np.float32)
+        if self.transform is not None:
+            inputs, targets = self.transform(
+                np.full((1,) + self.x.shape[1:], np.nan, "float32")
+            )
+            return inputs, targets, np.zeros(1, dtype=np.float32)
         y = x if self.y is None else np.full((1, 1, self.y.shape[2]), np.nan, "float32")
         if self.y is None and self.sample_weight is None:
             return x

@@ -24,6 +24,7 @@ from keras_lstm_ae.validation import (
     as_float_array,
     check_choice,
     check_positive_int,
+    count_infinite,
 )
 
 _PADDING_CHOICES = ("post", "pre")
@@ -69,10 +70,10 @@ def _pandas_to_numpy(data, name):
 
 
 def _raise_if_infinite(values, name):
-    infinite = np.isinf(values)
-    if infinite.any():
+    infinite = count_infinite(values)
+    if infinite:
         raise ValueError(
-            f"`{name}` holds {int(infinite.sum())} infinite value(s). Mark missing "
+            f"`{name}` holds {infinite} infinite value(s). Mark missing "
             "steps with NaN instead, or clip the data."
         )
 
@@ -230,7 +231,8 @@ def as_sequence_batch(X, name="X"):
 
     Returns:
         A float32 array `(n, timesteps, features)`, NaN-padded after each
-        sequence.
+        sequence; a floating NumPy memmap is checked in chunks and returned
+        as it is (a view, never loaded whole).
 
     Raises:
         TypeError: If `X` holds something other than numbers, or is not one
@@ -267,7 +269,9 @@ def as_sequence_batch(X, name="X"):
             f"`{name}` must be an array (n, timesteps[, features]) or a list of "
             f"sequences; got {type(X).__name__}."
         )
-    array = as_float_array(X, name)
+    # A memmap stays on disk, in its own float type: read a chunk at a time.
+    mapped = isinstance(X, np.memmap) and X.dtype.kind == "f"
+    array = X if mapped else as_float_array(X, name)
     if array.ndim == 2:
         array = array[:, :, None]
     if array.ndim != 3:
@@ -490,6 +494,32 @@ def _like(template, values, ndim):
     return values[:, 0] if ndim == 1 else values
 
 
+def _moments_in_chunks(x, chunk=4096):
+    """Each feature's count, mean and variance of a 3-D memmap's non-NaN
+    values, a chunk of sequences at a time (Chan et al.'s pairwise update)."""
+    _raise_if_infinite(x, "x")
+    features = x.shape[2]
+    count, mean, m2 = np.zeros(features), np.zeros(features), np.zeros(features)
+    for start in range(0, len(x), chunk):
+        values = np.asarray(x[start : start + chunk], dtype=np.float64)
+        values = values.reshape(-1, features)
+        n = (~np.isnan(values)).sum(axis=0).astype(np.float64)
+        seen = n > 0
+        if not seen.any():
+            continue
+        part_mean = np.zeros(features)
+        part_m2 = np.zeros(features)
+        part_mean[seen] = np.nanmean(values[:, seen], axis=0)
+        part_m2[seen] = np.nanvar(values[:, seen], axis=0) * n[seen]
+        total = count + n
+        delta = part_mean - mean
+        safe = np.maximum(total, 1)
+        mean = mean + delta * n / safe
+        m2 = m2 + part_m2 + delta**2 * count * n / safe
+        count = total
+    return count, mean, m2 / np.maximum(count, 1)
+
+
 def _is_constant(variance, mean, count):
     """Whether a variance is zero up to rounding (scikit-learn's test)."""
     eps = np.finfo(np.float64).eps
@@ -512,6 +542,11 @@ class _Scaler:
         steps, _ = _split_structure(x)
         steps = steps.astype(np.float64)
         counts = (~np.isnan(steps)).sum(axis=0)
+        self._check_every_feature_seen(counts)
+        return steps, counts
+
+    @staticmethod
+    def _check_every_feature_seen(counts):
         empty = np.flatnonzero(counts == 0)
         if empty.size:
             raise ValueError(
@@ -519,7 +554,6 @@ class _Scaler:
                 "there), so it cannot be scaled; drop that feature or fit on "
                 "more data."
             )
-        return steps, counts
 
     def _check_fitted(self, method):
         if not hasattr(self, "n_features_in_"):
@@ -726,12 +760,16 @@ class StandardScaler(_Scaler):
             ValueError: If `x` has the wrong shape, holds infinities, or a
                 feature is NaN at every step.
         """
-        steps, counts = self._fit_steps(x)
-        mean = np.nanmean(steps, axis=0)
-        variance = np.nanvar(steps, axis=0)
+        if isinstance(x, np.memmap) and x.ndim == 3:
+            counts, mean, variance = _moments_in_chunks(x)
+            self._check_every_feature_seen(counts)
+        else:
+            steps, counts = self._fit_steps(x)
+            mean = np.nanmean(steps, axis=0)
+            variance = np.nanvar(steps, axis=0)
         scale = np.sqrt(variance)
         scale[_is_constant(variance, mean, counts)] = 1.0
-        self.n_features_in_ = steps.shape[1]
+        self.n_features_in_ = len(mean)
         self.mean_ = mean
         self.scale_ = scale
         return self

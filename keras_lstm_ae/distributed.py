@@ -43,8 +43,8 @@ def initialize(backend=None):
     `MASTER_ADDR`, `MASTER_PORT`) and calls
     `torch.distributed.init_process_group`: NCCL where CUDA is available
     (each process then uses the GPU of its `LOCAL_RANK`), gloo otherwise. In
-    a plain single process (no `WORLD_SIZE`), or when the group is already
-    initialised, it does nothing.
+    a plain single process (no `WORLD_SIZE`, on any backend), or when the
+    group is already initialised, it does nothing.
 
     Args:
         backend: `"gloo"`, `"nccl"`, or `None` to choose as above.
@@ -53,17 +53,21 @@ def initialize(backend=None):
         `(rank, world_size)` of this process.
 
     Raises:
-        RuntimeError: If Keras does not run on the torch backend.
+        RuntimeError: If `torchrun` launched several processes and Keras does
+            not run on the torch backend.
     """
+    launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if keras.backend.backend() != "torch":
-        raise RuntimeError(
-            "keras_lstm_ae.distributed trains on torch.distributed: set "
-            f"KERAS_BACKEND=torch (the backend is {keras.backend.backend()!r})."
-        )
+        if launched:
+            raise RuntimeError(
+                "keras_lstm_ae.distributed trains on torch.distributed: set "
+                f"KERAS_BACKEND=torch (the backend is {keras.backend.backend()!r})."
+            )
+        return 0, 1
     import torch
     import torch.distributed as dist
 
-    if not dist.is_initialized() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if not dist.is_initialized() and launched:
         if backend is None:
             backend = "nccl" if torch.cuda.is_available() else "gloo"
         if backend == "nccl":

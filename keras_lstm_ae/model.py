@@ -589,12 +589,16 @@ class LSTMAutoencoder(LayerChain):
             or isinstance(x, np.memmap)
         ):
             self._read_in_batches(arguments, group_by_length)
-        elif group_by_length or parallel:
+        elif group_by_length or (parallel and not isinstance(x, SequenceBatches)):
             raise TypeError(
                 "`group_by_length=True` and data-parallel training batch arrays "
                 "themselves: `x` must be a NumPy array (or memmap) of sequences; "
                 f"got {type(x).__name__}."
             )
+        elif isinstance(x, SequenceBatches):
+            # It shuffles itself, seeded; Keras would reorder its batches with
+            # Python's unseeded `random`.
+            arguments["shuffle"] = False
         callbacks = list(arguments.get("callbacks") or [])
         if not any(
             isinstance(c, (TerminateOnNaNKeepBest, keras.callbacks.TerminateOnNaN))

@@ -1,11 +1,14 @@
 """`SequenceEncoder`: sequences in, fixed-length vectors out, in one line."""
 
+import functools
+
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from keras_lstm_ae import segments
 from keras_lstm_ae._estimator import SequenceModelEstimator
-from keras_lstm_ae.data import StandardScaler, as_sequence_batch, sequence_lengths
+from keras_lstm_ae.batching import CHUNK_SEQUENCES, padded_lengths
+from keras_lstm_ae.data import StandardScaler, as_sequence_batch
 from keras_lstm_ae.validation import check_positive_int
 
 
@@ -152,16 +155,26 @@ class SequenceEncoder(
         _check_no_empty_sequence(x, "X")
         scaler = StandardScaler().fit(x)
         segment_length = self.segment_length or segments.auto_segment_length(x.shape[1])
-        inputs = segments.to_segments(
-            segments.fill_gaps(scaler.transform(x)), segment_length
+        prepare = functools.partial(
+            _prepare, scaler=scaler, segment_length=segment_length
         )
-        model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
+        # A memmap is prepared batch by batch as training reads it.
+        on_disk = isinstance(x, np.memmap)
+        inputs = x if on_disk else prepare(x)
+        steps = -(-x.shape[1] // segment_length)
+        model = self._build_model(
+            steps, segment_length * x.shape[2], latent_dim, options
+        )
         if initial_weights is not None:
             # Built first, so that Adam's moments are restored with the weights.
             model.optimizer.build(model.trainable_variables)
             model.load_weights(initial_weights)
         self.history_ = self._train(
-            model, inputs, callbacks=list(callbacks), initial_epoch=initial_epoch
+            model,
+            inputs,
+            callbacks=list(callbacks),
+            initial_epoch=initial_epoch,
+            prepare=prepare if on_disk else None,
         )
         self.model_ = model
         self.scaler_ = scaler
@@ -194,12 +207,21 @@ class SequenceEncoder(
                 f"fitted on {self.n_features_in_}."
             )
         _check_no_empty_sequence(x, "X")
-        inputs = segments.to_segments(
-            segments.fill_gaps(self.scaler_.transform(x)), self.segment_length_
-        )
-        return self.model_.encoder.predict(
-            inputs, batch_size=256, verbose=self.verbose
-        ).astype(np.float32)
+        # A chunk at a time: a memmap is never read whole.
+        chunk = x.shape[0] if not isinstance(x, np.memmap) else CHUNK_SEQUENCES
+        vectors = []
+        for start in range(0, len(x), chunk):
+            inputs = _prepare(
+                np.asarray(x[start : start + chunk], dtype=np.float32),
+                self.scaler_,
+                self.segment_length_,
+            )
+            vectors.append(
+                self.model_.encoder.predict(
+                    inputs, batch_size=256, verbose=self.verbose
+                )
+            )
+        return np.concatenate(vectors).astype(np.float32)
 
     def inverse_transform(self, Z):
         """Decodes vectors into sequences, in the original units.
@@ -249,8 +271,13 @@ class SequenceEncoder(
         self.n_features_in_ = state["n_features_in"]
 
 
+def _prepare(x, scaler, segment_length):
+    """Raw sequences as the model reads them: scaled, gaps filled, segments."""
+    return segments.to_segments(segments.fill_gaps(scaler.transform(x)), segment_length)
+
+
 def _check_no_empty_sequence(x, name):
-    empty = np.flatnonzero(sequence_lengths(x) == 0)
+    empty = np.flatnonzero(padded_lengths(x) == 0)  # A chunk at a time.
     if empty.size:
         raise ValueError(
             f"`{name}[{empty[0]}]` has no real step (every value is NaN), so it "

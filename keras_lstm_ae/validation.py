@@ -94,8 +94,9 @@ def _check_not_ragged(x, name):
     )
 
 
-def _count_infinite(array, chunk=4096):
-    """Infinite values in `array`, counted a chunk of rows at a time."""
+def count_infinite(array, chunk=4096):
+    """Infinite values in `array`, counted a chunk of rows at a time (a
+    memmap is never read whole into memory)."""
     if array.ndim == 0 or not np.issubdtype(array.dtype, np.floating):
         return 0
     return sum(
@@ -201,7 +202,7 @@ def check_sequences(x, name="x", features=None, timesteps=None):
             "with `keras_lstm_ae.pad_sequences(..., maxlen=..., truncating=...)`)."
             " The encoder alone accepts any length."
         )
-    infinite = _count_infinite(array)
+    infinite = count_infinite(array)
     if infinite:
         raise ValueError(
             f"`{name}` holds {infinite} infinite value(s). Mark missing "

@@ -425,3 +425,38 @@ def test_inverse_transform_refuses_vectors_of_another_size(fitted):
 
     with pytest.raises(ValueError, match=r"`Z` must have shape \(n, 4\)"):
         encoder.inverse_transform(np.zeros((2, 3)))
+
+
+# --- Sequences on disk ---
+
+
+def test_a_memmap_trains_batch_by_batch_to_the_encoder_of_the_same_array(tmp_path):
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((80_000, 40, 2)) + np.linspace(0, 3, 40)[None, :, None]
+    x = x.astype("float32")
+    x[::3, 30:] = np.nan  # Ragged: a third of the sequences end at step 30.
+    x[1, 5, 0] = np.nan  # A gap.
+    np.save(tmp_path / "x.npy", x)  # 26 MB: any copy of it would show.
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    settings = {"latent_dim": 4, "epochs": 1, "batch_size": 1024, "seed": 0}
+    lae.SequenceEncoder(**settings).fit(mapped[:2000])  # Imports, first builds.
+    tracemalloc.start()
+    try:
+        on_disk = lae.SequenceEncoder(**settings).fit(mapped)
+        vectors = on_disk.transform(mapped)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Chunks of 4096 sequences (1.3 MB; 2.6 as float64), batches of 1024, and
+    # Keras's own objects: a copy of the data, or its segments, would not fit.
+    assert peak < 0.6 * mapped.nbytes, (peak, mapped.nbytes)
+    in_memory = lae.SequenceEncoder(**settings).fit(x)
+    np.testing.assert_allclose(on_disk.scaler_.mean_, in_memory.scaler_.mean_)
+    np.testing.assert_allclose(on_disk.scaler_.scale_, in_memory.scaler_.scale_)
+    # The same batches in the same order: the same training.
+    np.testing.assert_allclose(
+        on_disk.history_["val_loss"], in_memory.history_["val_loss"], rtol=1e-5
+    )
+    np.testing.assert_allclose(vectors, in_memory.transform(x), atol=1e-5)
