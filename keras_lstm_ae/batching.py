@@ -124,7 +124,8 @@ class SequenceBatches(keras.utils.PyDataset):
             array or memmap.
         y: Targets with the same samples, or `None` (the model then rebuilds
             `x`).
-        sample_weight: `(samples,)` weights, or `None`.
+        sample_weight: `(samples,)` weights, `(samples, timesteps)` (one per
+            step), or `None`.
         batch_size: Sequences per (global) batch.
         shuffle: Whether to draw new batches every epoch.
         seed: Integer seed of the shuffling, or `None`. Processes of one
@@ -256,7 +257,10 @@ class SequenceBatches(keras.utils.PyDataset):
         y = x if self.y is None else _read(self.y, members, steps)
         if self.sample_weight is None:
             return x, y
-        return x, y, np.asarray(self.sample_weight[members], dtype=np.float32)
+        weights = self.sample_weight[members]
+        if weights.ndim == 2:  # One weight per step: cut like the steps.
+            weights = weights[:, :steps]
+        return x, y, np.asarray(weights, dtype=np.float32)
 
     def _empty_batch(self):
         x = np.full((1, 1, self.x.shape[2]), np.nan, dtype=np.float32)

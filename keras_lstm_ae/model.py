@@ -536,7 +536,8 @@ class LSTMAutoencoder(LayerChain):
 
         Arguments are those of `keras.Model.fit`, and `group_by_length`.
         Array inputs are checked first (shape, features, length, numbers, no
-        infinities; a memmap in chunks), and training stops at the first
+        infinities; a memmap in chunks), arrays in memory with fewer steps
+        than `timesteps` are NaN-padded, and training stops at the first
         non-finite loss with the best weights restored
         (`TerminateOnNaNKeepBest`, added unless a NaN callback is given).
 
@@ -622,10 +623,11 @@ class LSTMAutoencoder(LayerChain):
         sample_weight = arguments.pop("sample_weight", None)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)
-            if sample_weight.shape != (len(x),):
+            if sample_weight.shape not in ((len(x),), (len(x), x.shape[1])):
                 raise ValueError(
                     "`sample_weight` must be one weight per sequence, shape "
-                    f"({len(x)},); got {sample_weight.shape}."
+                    f"({len(x)},), or one per step, shape ({len(x)}, {x.shape[1]}); "
+                    f"got {sample_weight.shape}."
                 )
         batch_size = arguments.pop("batch_size", None) or 32
         split = arguments.pop("validation_split", 0.0) or 0.0

@@ -214,7 +214,9 @@ def test_fit_grouped_rejects_bad_arguments_before_training():
         model.fit(x, group_by_length="yes")
     with pytest.raises(TypeError, match="`x` must be a NumPy array"):
         model.fit(SequenceBatches(x, batch_size=4), group_by_length=True)
-    with pytest.raises(ValueError, match=r"one weight per sequence, shape \(20,\)"):
+    with pytest.raises(
+        ValueError, match=r"one weight per sequence, shape \(20,\), or one per step"
+    ):
         model.fit(x, sample_weight=np.ones((20, 3)), group_by_length=True)
     assert int(model.optimizer.iterations.numpy()) == 0
 
@@ -317,3 +319,18 @@ def test_a_memmap_is_checked_in_chunks(tmp_path):
     )
     with pytest.raises(ValueError, match="has 3 features per step"):
         model.fit(wrong, epochs=1, verbose=0)
+
+
+def test_per_step_weights_are_cut_with_their_batch_and_train():
+    x, _ = ragged()
+    weights = np.random.default_rng(1).random((len(x), TIMESTEPS)).astype("float32")
+    batches = SequenceBatches(
+        x, sample_weight=weights, batch_size=6, shuffle=False, group_by_length=True
+    )
+    for index in range(len(batches)):
+        bx, by, bw = batches[index]
+        members = batches.members(index)
+        np.testing.assert_array_equal(bw, weights[members, : bx.shape[1]])
+        np.testing.assert_array_equal(by, bx)
+    history = autoencoder().fit(x, sample_weight=weights, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
