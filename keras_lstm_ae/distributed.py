@@ -110,8 +110,8 @@ def is_main_process():
 
 
 def all_reduce_sum(tensors):
-    """The sums over processes of float tensors (new tensors, in place of
-    nothing: the inputs are left unchanged)."""
+    """The sums over processes of scalar tensors, as new tensors (the inputs
+    are left unchanged)."""
     import torch
     import torch.distributed as dist
 

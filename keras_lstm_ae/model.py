@@ -562,10 +562,7 @@ class LSTMAutoencoder(LayerChain):
                 length within each). It needs array inputs; validation
                 batches are grouped too. Defaults to `False`.
         """
-        arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs)
-        arguments = arguments.arguments
-        arguments.pop("self")
-        arguments.update(arguments.pop("kwargs", {}))
+        arguments = _named_arguments(keras.Model.fit, self, x, y, *args, **kwargs)
         if not isinstance(group_by_length, (bool, np.bool_)):
             raise TypeError(
                 f"`group_by_length` must be True or False; got {group_by_length!r}."
@@ -697,12 +694,7 @@ class LSTMAutoencoder(LayerChain):
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Evaluates the reconstruction loss over real steps; `y` defaults to `x`."""
-        arguments = inspect.signature(keras.Model.evaluate).bind(
-            self, x, y, *args, **kwargs
-        )
-        arguments = arguments.arguments
-        arguments.pop("self")
-        arguments.update(arguments.pop("kwargs", {}))
+        arguments = _named_arguments(keras.Model.evaluate, self, x, y, *args, **kwargs)
         x, y = self._check_pair(arguments.get("x"), arguments.get("y"))
         if isinstance(x, np.memmap):
             # Read batch by batch, never whole.
@@ -757,6 +749,14 @@ class LSTMAutoencoder(LayerChain):
             lambda path: keras.Model.save_weights(self, path, **kwargs),
             suffix,
         )
+
+
+def _named_arguments(method, model, *args, **kwargs):
+    """A call's arguments to a `keras.Model` method, by name (no `self`)."""
+    arguments = inspect.signature(method).bind(model, *args, **kwargs).arguments
+    arguments.pop("self")
+    arguments.update(arguments.pop("kwargs", {}))
+    return arguments
 
 
 def _no_gradients():
