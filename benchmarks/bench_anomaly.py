@@ -87,9 +87,7 @@ def nearest_window(train, test, window):
 
 def error_parts(detector, test):
     """The detector's step errors alone, and its window errors alone."""
-    step_errors, window_errors = detector._errors(
-        detector._checked_scaled(test, "score")
-    )
+    step_errors, window_errors = detector._errors(detector._recording(test, "score"))
     return (
         (step_errors / detector.step_error_scale_).max(axis=1),
         (window_errors / detector.window_error_scale_).max(axis=1),

@@ -10,10 +10,18 @@ every 5 ms; the table gives each call's peak above the level before it.
 Reading batch by batch, the peak should not grow with the data: the checks
 scan the memmap 4096 sequences at a time, and batches are read as needed.
 
+A second table does the same for `AnomalyDetector.score` on one long
+recording on disk (64 channels of noisy cycles, float32), with a detector
+fitted on its first 20,000 steps (window and stride 50, so every step lies in
+one window): the recording is prepared and scored a stretch of 16,384 steps
+at a time. What has to grow is the scores it returns, 8 bytes a step; the
+table gives the peak with and without them.
+
 Run from the repository root (writing the 16 GB file takes a few minutes;
 it needs that much free disk):
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_memory.py [--sizes 0.4 4 16] [--dir /tmp]
+    OMP_NUM_THREADS=1 python benchmarks/bench_memory.py [--sizes 0.4 4 16] \
+        [--recording-sizes 0.4 4] [--dir /tmp]
 """
 
 import argparse
@@ -85,9 +93,59 @@ def memmap_of(gigabytes, directory):
     return np.load(path, mmap_mode="r")
 
 
+RECORDING_CHANNELS, RECORDING_PERIOD = 64, 50
+
+
+def recording_of(gigabytes, directory):
+    """A float32 `(steps, 64)` memmap of noisy cycles, about `gigabytes` GB."""
+    steps = int(gigabytes * 1e9 / (RECORDING_CHANNELS * 4))
+    path = os.path.join(directory, f"lae_bench_recording_{gigabytes:g}gb.npy")
+    if not os.path.exists(path):
+        rng = np.random.default_rng(0)
+        phases = rng.uniform(0, 2 * np.pi, RECORDING_CHANNELS)
+        array = np.lib.format.open_memmap(
+            path + ".part",
+            mode="w+",
+            dtype="float32",
+            shape=(steps, RECORDING_CHANNELS),
+        )
+        chunk = 500_000
+        for start in range(0, steps, chunk):
+            time_steps = np.arange(start, min(start + chunk, steps))[:, None]
+            values = np.sin(2 * np.pi * time_steps / RECORDING_PERIOD + phases)
+            values += rng.normal(0, 0.1, values.shape)
+            array[start : start + len(values)] = values
+        array.flush()
+        del array
+        os.replace(path + ".part", path)
+    return np.load(path, mmap_mode="r")
+
+
+def detector_rows(sizes, directory):
+    recordings = [recording_of(gigabytes, directory) for gigabytes in sizes]
+    detector = lae.AnomalyDetector(
+        window=RECORDING_PERIOD, stride=RECORDING_PERIOD, epochs=2, units=(16,), seed=0
+    ).fit(np.asarray(recordings[0][:20_000]))
+    detector.score(recordings[0][:100_000])  # Builds and allocates first.
+    print(
+        "\n| recording (GB) | steps | score peak RssAnon (MB) "
+        "| of which the scores (MB) | score s |"
+    )
+    print("|---|---|---|---|---|")
+    for recording in recordings:
+        peak, seconds = peak_above_start(lambda r=recording: detector.score(r))
+        scores_bytes = 8 * len(recording)
+        print(
+            f"| {recording.nbytes / 1e9:.2g} | {len(recording):,} | {peak / 1e6:.0f} "
+            f"| {scores_bytes / 1e6:.0f} | {seconds:.0f} |",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[0.4, 4, 16])
+    parser.add_argument("--sizes", nargs="*", type=float, default=[0.4, 4, 16])
+    parser.add_argument("--recording-sizes", nargs="*", type=float, default=[0.4, 4])
     parser.add_argument("--dir", default="/tmp")
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()
@@ -125,6 +183,8 @@ def main():
             f"{fit_seconds:.1f} |",
             flush=True,
         )
+    if args.recording_sizes:
+        detector_rows(args.recording_sizes, args.dir)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,15 @@ import pandas as pd
 from keras_lstm_ae import segments
 from keras_lstm_ae._estimator import SequenceModelEstimator
 from keras_lstm_ae.anomaly import scoring, thresholds
-from keras_lstm_ae.anomaly._vus import dominant_period
+from keras_lstm_ae.anomaly._vus import PERIOD_STEPS, dominant_period
+from keras_lstm_ae.anomaly.recording import STRETCH_STEPS, Recording, fill_stretch
 from keras_lstm_ae.data import StandardScaler
-from keras_lstm_ae.validation import as_float_array, check_positive_int
+from keras_lstm_ae.validation import (
+    CHUNK_ROWS,
+    as_float_array,
+    check_positive_int,
+    count_infinite,
+)
 
 # Bounds of the automatic window: long enough to hold a shape, short enough
 # that a series of a few thousand steps gives many training windows.
@@ -52,7 +58,8 @@ class AnomalyDetector(SequenceModelEstimator):
             autocorrelation, as TSB-AD's `find_length_rank`), kept between
             16 and 256 steps and at most half the training series. The choice
             is in `window_`.
-        stride: Steps between windows, in `fit` and `score`. Defaults to
+        stride: Steps between windows, in `fit` and `score` (in `score`, at
+            most `window`, so that every step lies in a window). Defaults to
             `None`: 1 (every window), widened where the training series would
             give more than 1000 windows.
         latent_dim: Size of each window's encoding. Defaults to 8.
@@ -160,6 +167,8 @@ class AnomalyDetector(SequenceModelEstimator):
         Args:
             series: A 1-D array `(steps,)`, a 2-D array `(steps, features)`,
                 or a pandas `Series` / `DataFrame`. NaN marks missing values.
+                A NumPy memmap (`np.load(path, mmap_mode="r")`) is read a
+                stretch at a time, here and in `score`, never whole.
             y: Ignored; there for scikit-learn's API.
 
         Returns:
@@ -183,14 +192,14 @@ class AnomalyDetector(SequenceModelEstimator):
         values = _as_series(series, "series")
         window = self._choose_window(values)
         stride = self.stride or _auto_stride(len(values), window)
-        detrended = self._detrended(scoring.fill_missing(values), window)
-        scaler = StandardScaler().fit(detrended)
-        scaled = scaler.transform(detrended)
+        raw = Recording(values, window, TREND_WINDOWS if self.detrend else None)
+        scaler = StandardScaler().fit_chunks(raw.stretches())
+        recording = raw.scaled(scaler)
         segment_length = segments.auto_segment_length(window)
 
-        held_out, training = self._split(scaled, window)
-        inputs = _segmented_windows(training, window, stride, segment_length)
-        validation = _segmented_windows(held_out, window, stride, segment_length)
+        held_out, training = self._split(recording, window)
+        inputs = _segmented_windows(training, stride, segment_length)
+        validation = _segmented_windows(held_out, stride, segment_length)
 
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
         self.history_ = self._train(model, inputs, validation)
@@ -204,46 +213,47 @@ class AnomalyDetector(SequenceModelEstimator):
         # Each feature's errors are measured against the worst of them on the
         # training series, so that a channel the model rebuilds less
         # precisely does not drown out a fault in another one, and a score
-        # above 1 is worse than anything seen in training.
-        step_errors, window_errors = self._errors(scaled)
-        tiny = np.finfo(np.float32).tiny
-        self.step_error_scale_ = np.maximum(step_errors.max(axis=0), tiny)
-        self.window_error_scale_ = np.maximum(window_errors.max(axis=0), tiny)
+        # above 1 is worse than anything seen in training. A series in memory
+        # keeps its errors for the scores below; one on disk is read twice.
+        if recording.on_disk:
+            errors = _Reread(lambda: self._error_stretches(recording))
+        else:
+            errors = list(self._error_stretches(recording))
+        step_scale = window_scale = np.finfo(np.float32).tiny
+        for step_errors, window_errors in errors:
+            step_scale = np.maximum(step_scale, step_errors.max(axis=0))
+            window_scale = np.maximum(window_scale, window_errors.max(axis=0))
+        self.step_error_scale_, self.window_error_scale_ = step_scale, window_scale
         self.error_model_ = None
         if spec == "gaussian":
             # Fitted on held-out steps (the training steps' errors are
             # optimistic); without held-out data, on the training series.
-            reference = (
-                np.concatenate([self._errors(part)[0] for part in held_out])
+            reference = np.concatenate(
+                [self._errors(part)[0] for part in held_out]
                 if held_out
-                else step_errors
+                else [step_errors for step_errors, _ in errors]
             )
             self.error_model_ = thresholds.GaussianErrorModel().fit(reference)
             self.threshold_ = float(self.error_model_.score(reference).max())
-        self.train_scores_ = self._scores(step_errors, window_errors)
+        self.train_scores_ = self._scores_of(errors, len(recording))
         if spec != "gaussian":
             self.threshold_ = thresholds.resolve_threshold(spec, self.train_scores_)
         return self
 
-    def _split(self, scaled, window):
-        """The held-out parts of a scaled series, and the parts to train on."""
-        held = scoring.held_out_blocks(len(scaled), window, self.validation_split)
-        held_out = [scaled[a:b] for a, b in scoring.runs(held)]
-        training = [scaled[a:b] for a, b in scoring.runs(~held) if b - a >= window]
+    def _split(self, recording, window):
+        """The held-out parts of a recording, and the parts to train on."""
+        held, kept = scoring.held_out_runs(len(recording), window, self.validation_split)
+        training = [recording.part(a, b) for a, b in kept if b - a >= window]
         if not training:  # Too little left to train on: hold nothing out.
-            return [], [scaled]
-        return held_out, training
-
-    def _detrended(self, filled, window):
-        if not self.detrend:
-            return filled
-        return scoring.remove_trend(filled, window, windows=TREND_WINDOWS)
+            return [], [recording]
+        return [recording.part(a, b) for a, b in held], training
 
     def _choose_window(self, values):
         if self.window is not None:
             window = check_positive_int(self.window, "window")
         else:
-            first = scoring.fill_missing(values[:, :1])[:, 0]
+            first = fill_stretch(values[:, :1], 0, min(len(values), PERIOD_STEPS))
+            first = first[:, 0]
             window = int(
                 np.clip(dominant_period(first), MIN_AUTO_WINDOW, MAX_AUTO_WINDOW)
             )
@@ -258,19 +268,42 @@ class AnomalyDetector(SequenceModelEstimator):
 
     # --- Scoring ---
 
-    def _errors(self, scaled):
-        """Step and window errors, each `(steps, features)`, of a scaled series.
+    def _score_stride(self):
+        """Steps between scored windows: `stride_`, but at most a window, so
+        that every step lies in one."""
+        return min(self.stride_, self.window_)
+
+    def _error_stretches(self, recording):
+        """Yields each stretch's step and window errors, `(steps, features)`
+        each, in order, for the whole recording.
 
         A step's error is its squared reconstruction error, averaged over the
         windows that hold it: it is sharp where one value is wrong. Its
         window error is the mean squared error of those windows: it is high
         where many values are a little wrong, as in a cycle of another shape.
+        A stretch holds the steps of at most `CHUNK_ROWS` windows (and at
+        most `STRETCH_STEPS` steps), and is rebuilt with every window that
+        holds one of its steps, so its errors are those of the whole series.
         """
-        starts = scoring.window_starts(len(scaled), self.window_, self.stride_)
-        windows = scoring.cut_windows(scaled, self.window_, starts)
-        return scoring.reconstruction_errors(
-            windows, self._rebuild_windows(windows), starts, len(scaled)
-        )
+        steps, window, stride = len(recording), self.window_, self._score_stride()
+        size = max(min(CHUNK_ROWS * stride, STRETCH_STEPS), stride)
+        for first in range(0, steps, size):
+            stop = min(first + size, steps)
+            starts = scoring.window_starts_between(steps, window, stride, first, stop)
+            offset = starts[0]
+            stretch = recording.read(offset, starts[-1] + window)
+            windows = scoring.cut_windows(stretch, window, starts - offset)
+            step_errors, window_errors = scoring.reconstruction_errors(
+                windows, self._rebuild_windows(windows), starts - offset, len(stretch)
+            )
+            part = slice(first - offset, stop - offset)
+            yield step_errors[part], window_errors[part]
+
+    def _errors(self, recording):
+        """The step and window errors of a whole recording, `(steps,
+        features)` each (see `_error_stretches`)."""
+        step_errors, window_errors = zip(*self._error_stretches(recording), strict=True)
+        return np.concatenate(step_errors), np.concatenate(window_errors)
 
     def _rebuild_windows(self, windows):
         rebuilt = self._rebuild(segments.to_segments(windows, self.segment_length_))
@@ -286,7 +319,21 @@ class AnomalyDetector(SequenceModelEstimator):
         )
         return feature_scores if per_feature else feature_scores.max(axis=1)
 
-    def _checked_scaled(self, series, method):
+    def _scores_of(self, error_stretches, steps, per_feature=False):
+        """The scores of a series from its stretches' errors, written into
+        one array as they come (no list of pieces to join)."""
+        shape = (steps, self.n_features_in_) if per_feature else (steps,)
+        scores = np.empty(shape)
+        first = 0
+        for step_errors, window_errors in error_stretches:
+            stop = first + len(step_errors)
+            scores[first:stop] = self._scores(step_errors, window_errors, per_feature)
+            first = stop
+        return scores
+
+    def _recording(self, series, method):
+        """A series checked against the fitted detector, as a `Recording`
+        prepared as in `fit`."""
         self._check_fitted(method)
         values = _as_series(series, "series")
         if values.shape[1] != self.n_features_in_:
@@ -299,8 +346,8 @@ class AnomalyDetector(SequenceModelEstimator):
                 f"`series` has {len(values)} steps, fewer than the window "
                 f"({self.window_}) this detector was fitted with."
             )
-        filled = scoring.fill_missing(values)
-        return self.scaler_.transform(self._detrended(filled, self.window_))
+        trend = TREND_WINDOWS if self.detrend else None
+        return Recording(values, self.window_, trend, scaler=self.scaler_)
 
     def score(self, series, per_feature=False):
         """One anomaly score per step: higher is more abnormal.
@@ -326,8 +373,10 @@ class AnomalyDetector(SequenceModelEstimator):
             ValueError: If `series` has other features than in `fit`, is
                 shorter than the window, or is all NaN.
         """
-        scaled = self._checked_scaled(series, "score")
-        return self._scores(*self._errors(scaled), per_feature=per_feature)
+        recording = self._recording(series, "score")
+        return self._scores_of(
+            self._error_stretches(recording), len(recording), per_feature
+        )
 
     def score_windows(self, series, return_starts=False):
         """The mean squared reconstruction error of each window.
@@ -339,13 +388,16 @@ class AnomalyDetector(SequenceModelEstimator):
         Returns:
             A float64 array `(n_windows,)`; with `return_starts=True`, a tuple
             `(errors, starts)`. Windows are `window_` steps long and
-            `stride_` apart, the last one ending at the last step.
+            `stride_` apart (at most `window_`), the last one ending at the
+            last step.
         """
-        scaled = self._checked_scaled(series, "score_windows")
-        starts = scoring.window_starts(len(scaled), self.window_, self.stride_)
-        windows = scoring.cut_windows(scaled, self.window_, starts)
-        errors = np.mean(
-            (self._rebuild_windows(windows) - windows) ** 2, axis=(1, 2)
+        recording = self._recording(series, "score_windows")
+        starts = scoring.window_starts(len(recording), self.window_, self._score_stride())
+        errors = np.concatenate(
+            [
+                np.mean((self._rebuild_windows(windows) - windows) ** 2, axis=(1, 2))
+                for _, windows in recording.windows(starts)
+            ]
         ).astype(np.float64)
         return (errors, starts) if return_starts else errors
 
@@ -397,17 +449,30 @@ class AnomalyDetector(SequenceModelEstimator):
 MAX_AUTO_WINDOWS = 1000
 
 
-def _segmented_windows(parts, window, stride, segment_length):
-    """The windows of every part of a series, as model inputs; `None` if none."""
+def _segmented_windows(parts, stride, segment_length):
+    """The windows of every part of a recording, as model inputs; `None` if
+    none. They are held in memory: with the automatic stride, at most about
+    `MAX_AUTO_WINDOWS`, however long the recording."""
     if not parts:
         return None
     windows = [
-        scoring.cut_windows(
-            part, window, scoring.window_starts(len(part), window, stride)
-        )
+        windows
         for part in parts
+        for _, windows in part.windows(
+            scoring.window_starts(len(part), part.window, stride)
+        )
     ]
     return segments.to_segments(np.concatenate(windows), segment_length)
+
+
+class _Reread:
+    """An iterable that calls `read()` afresh for every pass over it."""
+
+    def __init__(self, read):
+        self._read = read
+
+    def __iter__(self):
+        return iter(self._read())
 
 
 def _auto_stride(steps, window):
@@ -431,7 +496,10 @@ def _as_series(series, name):
             f"`{name}` must be an array (steps,) or (steps, features); got "
             f"{type(series).__name__}."
         )
-    values = as_float_array(series, name)
+    # A memmap stays on disk, in its own dtype: it is read a stretch at a time.
+    on_disk = isinstance(series, np.memmap)
+    values = as_float_array(series[:0] if on_disk else series, name)
+    values = series if on_disk else values
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or 0 in values.shape:
@@ -439,12 +507,16 @@ def _as_series(series, name):
             f"`{name}` must be one series, 1-D (steps,) or 2-D (steps, features), "
             f"with at least one step; got shape {values.shape}."
         )
-    if np.isinf(values).any():
+    infinite = count_infinite(values)
+    if infinite:
         raise ValueError(
-            f"`{name}` holds {int(np.isinf(values).sum())} infinite value(s); mark "
-            "missing values with NaN instead."
+            f"`{name}` holds {infinite} infinite value(s); mark missing values "
+            "with NaN instead."
         )
-    empty = np.flatnonzero(np.isnan(values).all(axis=0))
+    known = np.zeros(values.shape[1], dtype=bool)
+    for start in range(0, len(values), CHUNK_ROWS):
+        known |= ~np.isnan(values[start : start + CHUNK_ROWS]).all(axis=0)
+    empty = np.flatnonzero(~known)
     if empty.size:
         what = (
             "is all NaN" if values.shape[1] == 1 else f"feature {empty[0]} is all NaN"

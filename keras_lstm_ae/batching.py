@@ -18,15 +18,13 @@ import keras
 import numpy as np
 
 from keras_lstm_ae.data import sequence_lengths
+from keras_lstm_ae.validation import CHUNK_ROWS
 
 # Batches per group: sequences are shuffled, cut into groups of this many
 # batches, and sorted by length within each group (Hugging Face's
 # `LengthGroupedSampler` uses the same 50). Larger groups give batches of
 # closer lengths; smaller ones keep more randomness in which sequences meet.
 BATCHES_PER_GROUP = 50
-# Sequences per chunk when a whole array is scanned (lengths, checks): a few
-# MB at a time, however large the array.
-CHUNK_SEQUENCES = 4096
 
 
 def padded_lengths(x, y=None):
@@ -52,7 +50,7 @@ def padded_lengths(x, y=None):
     return lengths
 
 
-def _lengths_in_chunks(x, chunk=CHUNK_SEQUENCES):
+def _lengths_in_chunks(x, chunk=CHUNK_ROWS):
     """`sequence_lengths` a chunk of sequences at a time (for memmaps)."""
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -263,12 +261,12 @@ class SequenceBatches(keras.utils.PyDataset):
         return x, y, np.asarray(weights, dtype=np.float32)
 
     def _empty_batch(self):
-        x = np.full((1, 1, self.x.shape[2]), np.nan, dtype=np.float32)
         if self.transform is not None:
             inputs, targets = self.transform(
                 np.full((1,) + self.x.shape[1:], np.nan, "float32")
             )
             return inputs, targets, np.zeros(1, dtype=np.float32)
+        x = np.full((1, 1, self.x.shape[2]), np.nan, dtype=np.float32)
         y = x if self.y is None else np.full((1, 1, self.y.shape[2]), np.nan, "float32")
         if self.y is None and self.sample_weight is None:
             return x

@@ -21,6 +21,7 @@ import pandas as pd
 
 from keras_lstm_ae.saving import write_atomically
 from keras_lstm_ae.validation import (
+    CHUNK_ROWS,
     as_float_array,
     check_choice,
     check_positive_int,
@@ -494,15 +495,29 @@ def _like(template, values, ndim):
     return values[:, 0] if ndim == 1 else values
 
 
-def _moments_in_chunks(x, chunk=4096):
+def _moments_in_chunks(x, chunk=CHUNK_ROWS):
     """Each feature's count, mean and variance of a 3-D memmap's non-NaN
-    values, a chunk of sequences at a time (Chan et al.'s pairwise update)."""
+    values, a chunk of sequences at a time."""
     _raise_if_infinite(x, "x")
-    features = x.shape[2]
-    count, mean, m2 = np.zeros(features), np.zeros(features), np.zeros(features)
-    for start in range(0, len(x), chunk):
-        values = np.asarray(x[start : start + chunk], dtype=np.float64)
+    return _merged_moments(x[start : start + chunk] for start in range(0, len(x), chunk))
+
+
+def _merged_moments(chunks):
+    """Each feature's count, mean and variance of the non-NaN values of
+    `chunks` (arrays whose last axis is the features), merged one chunk at a
+    time with Chan et al.'s pairwise update."""
+    count = mean = m2 = None
+    for chunk in chunks:
+        values = np.asarray(chunk, dtype=np.float64)
+        features = values.shape[-1]
         values = values.reshape(-1, features)
+        if count is None:
+            count, mean, m2 = np.zeros(features), np.zeros(features), np.zeros(features)
+        elif features != len(count):
+            raise ValueError(
+                f"Every chunk needs the same features: one has {features}, an "
+                f"earlier one {len(count)}."
+            )
         n = (~np.isnan(values)).sum(axis=0).astype(np.float64)
         seen = n > 0
         if not seen.any():
@@ -517,6 +532,8 @@ def _moments_in_chunks(x, chunk=4096):
         mean = mean + delta * n / safe
         m2 = m2 + part_m2 + delta**2 * count * n / safe
         count = total
+    if count is None:
+        raise ValueError("`chunks` is empty: there is nothing to fit on.")
     return count, mean, m2 / np.maximum(count, 1)
 
 
@@ -767,6 +784,45 @@ class StandardScaler(_Scaler):
             steps, counts = self._fit_steps(x)
             mean = np.nanmean(steps, axis=0)
             variance = np.nanvar(steps, axis=0)
+        return self._set_moments(counts, mean, variance)
+
+    def fit_chunks(self, chunks):
+        """Fits on data read a piece at a time: `fit` on all of it at once.
+
+        Each feature's count, mean and variance are merged chunk by chunk
+        (Chan et al.'s pairwise update), so data larger than memory, such as
+        a memmap read in stretches, needs one chunk in memory at a time.
+
+        Args:
+            chunks: An iterable of arrays `(steps, features)` or `(sequences,
+                steps, features)`, all with the same features. NaN is
+                skipped.
+
+        Returns:
+            The scaler itself.
+
+        Raises:
+            ValueError: If `chunks` is empty, a chunk holds infinities or
+                other features than the first, or a feature is NaN
+                everywhere.
+
+        Example:
+
+        >>> parts = [np.array([[1.0], [2.0]]), np.array([[3.0], [np.nan]])]
+        >>> StandardScaler().fit_chunks(parts).mean_.tolist()
+        [2.0]
+        """
+
+        def checked(chunks):
+            for chunk in chunks:
+                _raise_if_infinite(np.asarray(chunk), "chunks")
+                yield chunk
+
+        counts, mean, variance = _merged_moments(checked(chunks))
+        self._check_every_feature_seen(counts)
+        return self._set_moments(counts, mean, variance)
+
+    def _set_moments(self, counts, mean, variance):
         scale = np.sqrt(variance)
         scale[_is_constant(variance, mean, counts)] = 1.0
         self.n_features_in_ = len(mean)

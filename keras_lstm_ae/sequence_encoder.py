@@ -7,9 +7,9 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from keras_lstm_ae import segments
 from keras_lstm_ae._estimator import SequenceModelEstimator
-from keras_lstm_ae.batching import CHUNK_SEQUENCES, padded_lengths
+from keras_lstm_ae.batching import padded_lengths
 from keras_lstm_ae.data import StandardScaler, as_sequence_batch
-from keras_lstm_ae.validation import check_positive_int
+from keras_lstm_ae.validation import CHUNK_ROWS, check_positive_int
 
 
 class SequenceEncoder(
@@ -208,7 +208,7 @@ class SequenceEncoder(
             )
         _check_no_empty_sequence(x, "X")
         # A chunk at a time: a memmap is never read whole.
-        chunk = x.shape[0] if not isinstance(x, np.memmap) else CHUNK_SEQUENCES
+        chunk = x.shape[0] if not isinstance(x, np.memmap) else CHUNK_ROWS
         vectors = []
         for start in range(0, len(x), chunk):
             inputs = _prepare(

@@ -4,6 +4,11 @@ import numbers
 
 import numpy as np
 
+# Rows (sequences, or steps of one series) per chunk when a whole array is
+# scanned (checks, statistics, lengths): a few MB at a time, however large the
+# array, so a memmap is never read whole into memory.
+CHUNK_ROWS = 4096
+
 
 def check_positive_int(value, name):
     """Returns `value` as an `int`, or raises if it is not a positive integer.
@@ -94,7 +99,7 @@ def _check_not_ragged(x, name):
     )
 
 
-def count_infinite(array, chunk=4096):
+def count_infinite(array, chunk=CHUNK_ROWS):
     """Infinite values in `array`, counted a chunk of rows at a time (a
     memmap is never read whole into memory)."""
     if array.ndim == 0 or not np.issubdtype(array.dtype, np.floating):

@@ -9,6 +9,7 @@ from sklearn.base import clone
 
 import keras_lstm_ae as lae
 from keras_lstm_ae.anomaly import scoring
+from keras_lstm_ae.anomaly.recording import Recording, fill_stretch
 
 QUICK = {"epochs": 3, "units": (8,), "seed": 0}
 PERIOD = 25
@@ -89,21 +90,16 @@ def test_remove_trend_keeps_cycles_and_a_short_level_shift_but_not_a_ramp():
     assert np.abs(detrended[:80] - shifted[:80]).max() < 0.12
 
 
-def test_held_out_blocks_end_each_part_and_need_a_window_each():
-    held = scoring.held_out_blocks(1000, 20, 0.2, blocks=5)
+def test_held_out_runs_end_each_part_and_need_a_window_each():
+    held, kept = scoring.held_out_runs(1000, 20, 0.2, blocks=5)
 
-    assert [(int(a), int(b)) for a, b in scoring.runs(held)] == [
-        (160, 200),
-        (360, 400),
-        (560, 600),
-        (760, 800),
-        (960, 1000),
-    ]
-    assert scoring.runs(scoring.held_out_blocks(1000, 100, 0.2, blocks=5)) == [
-        (400, 500),
-        (900, 1000),
-    ]
-    assert not scoring.held_out_blocks(1000, 300, 0.2).any()
+    assert held == [(160, 200), (360, 400), (560, 600), (760, 800), (960, 1000)]
+    assert kept == [(0, 160), (200, 360), (400, 560), (600, 760), (800, 960)]
+    assert scoring.held_out_runs(1000, 100, 0.2, blocks=5) == (
+        [(400, 500), (900, 1000)],
+        [(0, 400), (500, 900)],
+    )
+    assert scoring.held_out_runs(1000, 300, 0.2) == ([], [(0, 1000)])
 
 
 def test_the_window_defaults_to_the_dominant_period(fitted):
@@ -120,6 +116,24 @@ def test_every_step_gets_a_finite_score(fitted):
     assert scores.shape == (600,)
     assert np.isfinite(scores).all()
     assert (scores >= 0).all()
+
+
+def test_a_stride_wider_than_the_window_still_scores_every_step():
+    # A long series gets an automatic stride wider than its window; scoring
+    # then steps by at most a window, or steps between windows had no score.
+    detector = lae.AnomalyDetector(window=PERIOD, stride=2 * PERIOD, **QUICK)
+    series = periodic(steps=1000)
+    detector.fit(series)
+    series[500] += 3.0
+
+    scores = detector.score(series)
+    errors, starts = detector.score_windows(series, return_starts=True)
+
+    assert detector.stride_ == 2 * PERIOD
+    assert scores.shape == (1000,) and np.isfinite(scores).all()
+    assert starts.tolist() == list(range(0, 1000 - PERIOD + 1, PERIOD))
+    assert errors.shape == starts.shape
+    assert 500 - PERIOD < int(np.argmax(scores)) <= 500
 
 
 def test_a_spike_gets_the_highest_score():
@@ -245,9 +259,9 @@ def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
     normal = periodic(features=2)
     detector = lae.AnomalyDetector(threshold="gaussian", **QUICK).fit(normal)
     scaled = detector.scaler_.transform(scoring.remove_trend(normal, detector.window_))
-    held = scoring.held_out_blocks(600, detector.window_, 0.2)
+    held, _ = scoring.held_out_runs(600, detector.window_, 0.2)
     errors = np.concatenate(
-        [detector._errors(scaled[a:b])[0] for a, b in scoring.runs(held)]
+        [detector._errors(Recording(scaled[a:b], detector.window_))[0] for a, b in held]
     )
 
     mean = errors.mean(axis=0)
@@ -257,9 +271,9 @@ def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
     centred = errors - mean
     mahalanobis = np.einsum("ij,jk,ik->i", centred, inverse, centred)
 
-    assert held.sum() == 120
+    assert sum(b - a for a, b in held) == 120
     assert detector.threshold_ == pytest.approx(mahalanobis.max(), rel=1e-6)
-    training = detector._errors(scaled)[0] - mean
+    training = detector._errors(Recording(scaled, detector.window_))[0] - mean
     np.testing.assert_allclose(
         detector.score(normal),
         np.einsum("ij,jk,ik->i", training, inverse, training),
@@ -397,3 +411,79 @@ def test_plot_detection_refuses_scores_of_another_shape():
         lae.plot_detection(np.zeros((10, 2)), np.zeros((10, 2)))
     with pytest.raises(ValueError, match=r"`feature_scores` must have shape"):
         lae.plot_detection(np.zeros((10, 2)), np.zeros(10), feature_scores=np.zeros(10))
+
+
+# --- Recordings on disk, read a stretch at a time ---
+
+
+def with_gaps(steps, features, seed=0):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(steps, features)).astype(np.float32)
+    values[rng.random((steps, features)) < 0.05] = np.nan
+    values[:7, 0] = np.nan  # Missing at the start, then a long gap, and at the end.
+    values[100:5000, 0] = np.nan
+    values[-3:, -1] = np.nan
+    return values
+
+
+def test_fill_stretch_fills_a_stretch_as_filling_the_whole_series():
+    values = with_gaps(9000, 2)
+    whole = scoring.fill_missing(values)
+
+    for start, stop in [(0, 9000), (0, 5), (150, 4900), (4990, 5010), (8000, 9000)]:
+        np.testing.assert_array_equal(
+            fill_stretch(values, start, stop), whole[start:stop]
+        )
+
+
+def test_a_recording_on_disk_is_prepared_as_the_same_series_in_memory(tmp_path):
+    values = with_gaps(60_000, 3)
+    np.save(tmp_path / "series.npy", values.astype(np.float64))
+    on_disk = Recording(np.load(tmp_path / "series.npy", mmap_mode="r"), 40, 8)
+    in_memory = Recording(values, 40, 8)
+    scaler = lae.StandardScaler().fit_chunks(on_disk.stretches())
+
+    assert on_disk.on_disk and not in_memory.on_disk
+    whole = in_memory.read(0, 60_000)
+    np.testing.assert_allclose(scaler.mean_, whole.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(scaler.scale_, whole.std(axis=0), rtol=1e-5)
+    part = on_disk.part(10, 60_000)  # Prepared with the steps before it.
+    for start, stop in [(10, 300), (20_000, 40_000), (59_000, 60_000)]:
+        np.testing.assert_allclose(on_disk.read(start, stop), whole[start:stop], atol=1e-5)
+        np.testing.assert_allclose(
+            part.read(start - 10, stop - 10), whole[start:stop], atol=1e-5
+        )
+    windows = [w for _, w in on_disk.windows(np.array([0, 17, 30_000, 59_960]))]
+    assert [len(w) for w in windows] == [2, 1, 1]  # 0 and 17 from one stretch.
+    np.testing.assert_allclose(windows[-1][0], whole[59_960:], atol=1e-5)
+
+
+def test_a_detector_scores_a_recording_on_disk_a_stretch_at_a_time(tmp_path):
+    import tracemalloc
+
+    train = periodic(steps=600, features=4)
+    test = np.tile(train, (2000, 1))  # 1,200,000 steps, 19.2 MB.
+    test[600_000, 2] += 3.0
+    np.save(tmp_path / "train.npy", train)
+    np.save(tmp_path / "test.npy", test.astype(np.float32))
+    mapped = np.load(tmp_path / "test.npy", mmap_mode="r")
+    settings = {"window": PERIOD, "stride": PERIOD, **QUICK}
+    in_memory = lae.AnomalyDetector(**settings).fit(train)
+    on_disk = lae.AnomalyDetector(**settings).fit(
+        np.load(tmp_path / "train.npy", mmap_mode="r")
+    )
+
+    np.testing.assert_allclose(on_disk.train_scores_, in_memory.train_scores_, rtol=1e-5)
+    assert on_disk.threshold_ == pytest.approx(in_memory.threshold_, rel=1e-5)
+    on_disk.score(mapped[:30_000])  # Every shape compiles before the count.
+    tracemalloc.start()
+    try:
+        scores = on_disk.score(mapped)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The scores (9.6 MB) and one stretch of 16,384 steps at a time: a
+    # prepared copy of the recording (19.2 MB; 38.4 as float64) would not fit.
+    assert peak < scores.nbytes + 0.4 * mapped.nbytes, (peak, mapped.nbytes)
+    np.testing.assert_allclose(scores, in_memory.score(test), rtol=1e-4, atol=1e-6)
+    assert 600_000 - PERIOD < int(np.argmax(scores)) <= 600_000

@@ -148,7 +148,11 @@ def volume_under_surface(labels, scores, window, n_thresholds):
     return float(np.mean(roc_areas)), float(np.mean(pr_areas))
 
 
-def dominant_period(series, max_steps=20000, max_lag=400):
+# The steps `dominant_period` reads: TSB-AD's 20,000.
+PERIOD_STEPS = 20_000
+
+
+def dominant_period(series, max_steps=PERIOD_STEPS, max_lag=400):
     """TSB-AD's `find_length_rank(series, rank=1)`: a period from the ACF.
 
     The lag, between 6 and 303, of the highest local maximum of the

@@ -29,6 +29,26 @@ def window_starts(steps, window, stride):
     return starts
 
 
+def window_starts_between(steps, window, stride, first, stop):
+    """The starts, among `window_starts(steps, window, stride)`, of the
+    windows that hold a step of `[first, stop)`; computed, not filtered, so
+    a long series never needs all its starts at once.
+
+    Example:
+
+    >>> window_starts(11, 4, 3).tolist()
+    [0, 3, 6, 7]
+    >>> window_starts_between(11, 4, 3, 8, 11).tolist()
+    [6, 7]
+    """
+    last = steps - window
+    low, high = max(0, first - window + 1), min(stop - 1, last)
+    starts = np.arange(-(-low // stride), high // stride + 1, dtype=np.int64) * stride
+    if last % stride and low <= last <= high:
+        starts = np.append(starts, last)
+    return starts
+
+
 def cut_windows(series, window, starts):
     """The windows `series[start:start + window]`, as a new `(n, window, features)`
     float32 array."""
@@ -146,7 +166,7 @@ def remove_trend(series, window, windows=8):
     return (series - level.to_numpy()).astype(np.float32)
 
 
-def held_out_blocks(steps, window, fraction, blocks=5):
+def held_out_runs(steps, window, fraction, blocks=5):
     """Which steps to hold out: the last `fraction` of each of `blocks` parts.
 
     Holding out the end of every part, instead of the end of the series,
@@ -155,21 +175,31 @@ def held_out_blocks(steps, window, fraction, blocks=5):
     held-out block would be shorter than `window`.
 
     Returns:
-        A boolean array `(steps,)`, True at held-out steps; all False when
-        `fraction * steps` is less than one window.
+        A tuple of two lists of `(start, stop)` steps: the held-out runs
+        (none when `fraction * steps` is less than one window) and the runs
+        between them, to train on.
 
     Example:
 
-    >>> np.flatnonzero(held_out_blocks(20, 2, 0.2, blocks=2)).tolist()
-    [8, 9, 18, 19]
+    >>> held_out_runs(20, 2, 0.2, blocks=2)
+    ([(8, 10), (18, 20)], [(0, 8), (10, 18)])
     """
-    held = np.zeros(steps, dtype=bool)
     blocks = min(blocks, int(fraction * steps) // window)
     if blocks < 1:
-        return held
-    for part in np.array_split(np.arange(steps), blocks):
-        held[part[len(part) - round(fraction * len(part)) :]] = True
-    return held
+        return [], [(0, steps)]
+    held, kept, start = [], [], 0
+    size, longer = divmod(steps, blocks)
+    for part in range(blocks):
+        # The parts of `np.array_split(np.arange(steps), blocks)`.
+        low = part * size + min(part, longer)
+        high = low + size + (part < longer)
+        cut = high - round(fraction * (high - low))
+        if cut > start:
+            kept.append((start, cut))
+        if high > cut:
+            held.append((cut, high))
+        start = high
+    return held, kept
 
 
 def runs(mask):
