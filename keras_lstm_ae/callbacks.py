@@ -77,3 +77,25 @@ class TerminateOnNaNKeepBest(keras.callbacks.Callback):
 
     def get_config(self):
         return {"monitor": self.monitor}
+
+
+def restore_only(backup):
+    """A copy of a `keras.callbacks.BackupAndRestore` that restores, but
+    never writes or removes the backup.
+
+    Under `torch.distributed`, every process restores the same backup when
+    a run resumes, and rank 0's callback alone writes it (and removes it at
+    the end): two processes writing one file would leave it half-written.
+
+    Example:
+
+    >>> backup = keras.callbacks.BackupAndRestore("backup")
+    >>> restore_only(backup)._save_model() is None
+    True
+    """
+    import copy
+
+    reader = copy.copy(backup)
+    reader._save_model = lambda: None
+    reader.on_train_end = lambda logs=None: None
+    return reader

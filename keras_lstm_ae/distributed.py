@@ -110,14 +110,18 @@ def is_main_process():
 
 
 def all_reduce_sum(tensors):
-    """The sums over processes of scalar tensors, as new tensors (the inputs
-    are left unchanged)."""
+    """The sums over processes of tensors of any shape, as new tensors of
+    the same shapes and dtypes (the inputs are left unchanged), in one
+    float64 `all_reduce`."""
     import torch
     import torch.distributed as dist
 
-    flat = torch.stack([t.detach().reshape(()).to(torch.float64) for t in tensors])
+    flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in tensors])
     dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-    return [value.to(t.dtype) for value, t in zip(flat, tensors, strict=True)]
+    sums = torch.split(flat, [t.numel() for t in tensors])
+    return [
+        value.reshape(t.shape).to(t.dtype) for value, t in zip(sums, tensors, strict=True)
+    ]
 
 
 def sum_gradients(gradients):

@@ -12,7 +12,7 @@ from keras_lstm_ae import distributed, masked_loss, validation
 from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae._seeding import seeded_shuffling
 from keras_lstm_ae.batching import SequenceBatches
-from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
+from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest, restore_only
 from keras_lstm_ae.chain import LayerChain, run_chain
 from keras_lstm_ae.saving import refuse_overwrite, saved_suffix, write_atomically
 
@@ -606,8 +606,15 @@ class LSTMAutoencoder(LayerChain):
         if parallel:
             distributed.broadcast_variables(self.variables)
             if not distributed.is_main_process():
-                # Files and progress are rank 0's (saves are, in `save`).
-                callbacks = [c for c in callbacks if not isinstance(c, FILE_CALLBACKS)]
+                # Files and progress are rank 0's (saves are, in `save`);
+                # every process restores a backup, rank 0 writes it.
+                callbacks = [
+                    restore_only(c)
+                    if isinstance(c, keras.callbacks.BackupAndRestore)
+                    else c
+                    for c in callbacks
+                    if not isinstance(c, FILE_CALLBACKS)
+                ]
                 arguments["verbose"] = 0
         arguments["callbacks"] = callbacks
         self._use_real_step_loss_tracker()
@@ -691,6 +698,36 @@ class LSTMAutoencoder(LayerChain):
     def _combine_gradients(self, gradients):
         if distributed.is_active():
             distributed.sum_gradients(gradients)
+
+    def get_metrics_result(self):
+        """The metrics' results; under `torch.distributed`, over every
+        process's batches.
+
+        The loss is combined as each batch is (`_combine_losses`). Each
+        compiled metric's state (Keras's metrics keep totals and counts) is
+        summed across processes for its result, then this process's own is
+        put back, so that the next batch adds to it.
+        """
+        if not distributed.is_active():
+            return super().get_metrics_result()
+        variables = [
+            variable
+            for metric in self.metrics
+            if metric is not self._loss_tracker
+            for variable in metric.variables
+        ]
+        if not variables:
+            return super().get_metrics_result()
+        own = [variable.value.detach().clone() for variable in variables]
+        for variable, total in zip(
+            variables, distributed.all_reduce_sum(own), strict=True
+        ):
+            variable.assign(total)
+        try:
+            return super().get_metrics_result()
+        finally:
+            for variable, value in zip(variables, own, strict=True):
+                variable.assign(value)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Evaluates the reconstruction loss over real steps; `y` defaults to `x`."""

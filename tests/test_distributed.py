@@ -66,16 +66,35 @@ def test_each_process_reads_its_share_of_every_global_batch(runs):
 
 
 @pytest.mark.torch_only
-def test_losses_are_global_and_rank_zero_writes(runs):
+def test_losses_and_metrics_are_global_and_rank_zero_writes(runs):
     alone, together, out = runs
+    assert sorted(alone["history"]) == ["loss", "mae", "val_loss", "val_mae"]
+    assert sorted(alone["evaluate"]) == ["loss", "mae"]
     for result in together:
-        for key in ("loss", "val_loss"):
+        for key in alone["history"]:
             np.testing.assert_allclose(
                 result["history"][key], alone["history"][key], rtol=1e-5
             )
-        np.testing.assert_allclose(result["evaluate"], alone["evaluate"], rtol=1e-5)
+        for key in alone["evaluate"]:
+            np.testing.assert_allclose(
+                result["evaluate"][key], alone["evaluate"][key], rtol=1e-5
+            )
     assert (out / "saved_by_rank0.weights.h5").exists()
     assert not (out / "saved_by_rank1.weights.h5").exists()
+
+
+@pytest.mark.torch_only
+def test_a_run_resumes_from_rank_zeros_backup(runs):
+    alone, together, out = runs
+    # Interrupted after the second epoch, the resumed run trains the third.
+    assert alone["resumed_epochs"] == [2]
+    assert [r["resumed_epochs"] for r in together] == [[2], [2]]
+    # Rank 0 wrote the backup at each of the 3 epochs' ends; rank 1 never did.
+    assert alone["backups_written"] == 3
+    assert [r["backups_written"] for r in together] == [3, 0]
+    first, second = (np.load(out / f"resumed_rank{rank}.npz") for rank in (0, 1))
+    for name in first.files:
+        np.testing.assert_array_equal(first[name], second[name])
 
 
 def test_a_single_process_is_rank_zero_of_one():
