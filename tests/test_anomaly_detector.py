@@ -485,5 +485,12 @@ def test_a_detector_scores_a_recording_on_disk_a_stretch_at_a_time(tmp_path):
     # The scores (9.6 MB) and one stretch of 16,384 steps at a time: a
     # prepared copy of the recording (19.2 MB; 38.4 as float64) would not fit.
     assert peak < scores.nbytes + 0.4 * mapped.nbytes, (peak, mapped.nbytes)
-    np.testing.assert_allclose(scores, in_memory.score(test), rtol=1e-4, atol=1e-6)
     assert 600_000 - PERIOD < int(np.argmax(scores)) <= 600_000
+    # The same scores as the array in memory: checked on its first 100,000
+    # steps, which do not depend on what comes 10 windows after them.
+    np.testing.assert_allclose(
+        scores[:99_000], in_memory.score(test[:100_000])[:99_000], rtol=1e-4, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        scores[-99_000:], in_memory.score(test[-100_000:])[-99_000:], rtol=1e-4, atol=1e-6
+    )

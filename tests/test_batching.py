@@ -107,16 +107,19 @@ def test_shuffled_batches_change_every_epoch():
 # --- Exactness: a cut batch is the start of the full-length batch ---
 
 
-@pytest.mark.parametrize(
-    "options",
-    [
-        {},
-        {"bidirectional": True, "units": (8, 6)},
-        {"decoder": "reshape", "latent_dim": 2 * TIMESTEPS},
-        {"cell": "gru"},
-    ],
-    ids=["lstm", "bidirectional-stacked", "reshape", "gru"],
-)
+CUT_MODELS = {
+    "lstm": {},
+    "bidirectional-stacked": {"bidirectional": True, "units": (8, 6)},
+    "reshape": {"decoder": "reshape", "latent_dim": 2 * TIMESTEPS},
+    "gru": {"cell": "gru"},
+}
+if keras.backend.backend() != "torch":
+    # There, GRU and LSTM are Keras's own layers, masked by the same RNN code
+    # the LSTM cases check; on torch each is its own fused kernel.
+    del CUT_MODELS["gru"]
+
+
+@pytest.mark.parametrize("options", list(CUT_MODELS.values()), ids=list(CUT_MODELS))
 def test_cut_batch_gives_the_same_reconstructions_loss_and_gradients(options):
     model = autoencoder(**options)
     x, lengths = ragged(samples=8)
