@@ -61,7 +61,8 @@ def main():
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.epochs, args.warm_up)
+        worker(args.epochs, args.warm_up)
+        return
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     print("| processes | device | sequences/s | last loss |")
     print("|---|---|---|---|")

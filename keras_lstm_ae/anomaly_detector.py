@@ -242,7 +242,9 @@ class AnomalyDetector(SequenceModelEstimator):
 
     def _split(self, recording, window):
         """The held-out parts of a recording, and the parts to train on."""
-        held, kept = scoring.held_out_runs(len(recording), window, self.validation_split)
+        held, kept = scoring.held_out_runs(
+            len(recording), window, self.validation_split
+        )
         training = [recording.part(a, b) for a, b in kept if b - a >= window]
         if not training:  # Too little left to train on: hold nothing out.
             return [], [recording]
@@ -392,7 +394,9 @@ class AnomalyDetector(SequenceModelEstimator):
             last step.
         """
         recording = self._recording(series, "score_windows")
-        starts = scoring.window_starts(len(recording), self.window_, self._score_stride())
+        starts = scoring.window_starts(
+            len(recording), self.window_, self._score_stride()
+        )
         errors = np.concatenate(
             [
                 np.mean((self._rebuild_windows(windows) - windows) ** 2, axis=(1, 2))

@@ -1,5 +1,6 @@
 """Callbacks that `LSTMAutoencoder.fit` adds on its own."""
 
+import copy
 import math
 import warnings
 
@@ -93,8 +94,6 @@ def restore_only(backup):
     >>> restore_only(backup)._save_model() is None
     True
     """
-    import copy
-
     reader = copy.copy(backup)
     reader._save_model = lambda: None
     reader.on_train_end = lambda logs=None: None

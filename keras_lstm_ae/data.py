@@ -499,7 +499,9 @@ def _moments_in_chunks(x, chunk=CHUNK_ROWS):
     """Each feature's count, mean and variance of a 3-D memmap's non-NaN
     values, a chunk of sequences at a time."""
     _raise_if_infinite(x, "x")
-    return _merged_moments(x[start : start + chunk] for start in range(0, len(x), chunk))
+    return _merged_moments(
+        x[start : start + chunk] for start in range(0, len(x), chunk)
+    )
 
 
 def _merged_moments(chunks):

@@ -120,7 +120,8 @@ def all_reduce_sum(tensors):
     dist.all_reduce(flat, op=dist.ReduceOp.SUM)
     sums = torch.split(flat, [t.numel() for t in tensors])
     return [
-        value.reshape(t.shape).to(t.dtype) for value, t in zip(sums, tensors, strict=True)
+        value.reshape(t.shape).to(t.dtype)
+        for value, t in zip(sums, tensors, strict=True)
     ]
 
 

@@ -130,7 +130,8 @@ def test_a_stride_wider_than_the_window_still_scores_every_step():
     errors, starts = detector.score_windows(series, return_starts=True)
 
     assert detector.stride_ == 2 * PERIOD
-    assert scores.shape == (1000,) and np.isfinite(scores).all()
+    assert scores.shape == (1000,)
+    assert np.isfinite(scores).all()
     assert starts.tolist() == list(range(0, 1000 - PERIOD + 1, PERIOD))
     assert errors.shape == starts.shape
     assert 500 - PERIOD < int(np.argmax(scores)) <= 500
@@ -443,13 +444,16 @@ def test_a_recording_on_disk_is_prepared_as_the_same_series_in_memory(tmp_path):
     in_memory = Recording(values, 40, 8)
     scaler = lae.StandardScaler().fit_chunks(on_disk.stretches())
 
-    assert on_disk.on_disk and not in_memory.on_disk
+    assert on_disk.on_disk
+    assert not in_memory.on_disk
     whole = in_memory.read(0, 60_000)
     np.testing.assert_allclose(scaler.mean_, whole.mean(axis=0), atol=1e-6)
     np.testing.assert_allclose(scaler.scale_, whole.std(axis=0), rtol=1e-5)
     part = on_disk.part(10, 60_000)  # Prepared with the steps before it.
     for start, stop in [(10, 300), (20_000, 40_000), (59_000, 60_000)]:
-        np.testing.assert_allclose(on_disk.read(start, stop), whole[start:stop], atol=1e-5)
+        np.testing.assert_allclose(
+            on_disk.read(start, stop), whole[start:stop], atol=1e-5
+        )
         np.testing.assert_allclose(
             part.read(start - 10, stop - 10), whole[start:stop], atol=1e-5
         )
@@ -473,7 +477,9 @@ def test_a_detector_scores_a_recording_on_disk_a_stretch_at_a_time(tmp_path):
         np.load(tmp_path / "train.npy", mmap_mode="r")
     )
 
-    np.testing.assert_allclose(on_disk.train_scores_, in_memory.train_scores_, rtol=1e-5)
+    np.testing.assert_allclose(
+        on_disk.train_scores_, in_memory.train_scores_, rtol=1e-5
+    )
     assert on_disk.threshold_ == pytest.approx(in_memory.threshold_, rel=1e-5)
     on_disk.score(mapped[:30_000])  # Every shape compiles before the count.
     tracemalloc.start()
@@ -492,5 +498,8 @@ def test_a_detector_scores_a_recording_on_disk_a_stretch_at_a_time(tmp_path):
         scores[:99_000], in_memory.score(test[:100_000])[:99_000], rtol=1e-4, atol=1e-6
     )
     np.testing.assert_allclose(
-        scores[-99_000:], in_memory.score(test[-100_000:])[-99_000:], rtol=1e-4, atol=1e-6
+        scores[-99_000:],
+        in_memory.score(test[-100_000:])[-99_000:],
+        rtol=1e-4,
+        atol=1e-6,
     )
