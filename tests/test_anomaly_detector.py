@@ -44,6 +44,21 @@ def test_window_starts_cover_every_step_and_end_at_the_last():
     assert covered.all()
 
 
+@pytest.mark.parametrize(
+    ("steps", "window", "stride"),
+    [(103, 10, 7), (103, 10, 10), (50, 50, 1), (97, 5, 1)],
+)
+def test_window_starts_between_are_the_starts_of_the_windows_that_reach_in(
+    steps, window, stride
+):
+    every = scoring.window_starts(steps, window, stride)
+    for first, stop in [(0, steps), (0, 1), (3, 40), (steps - 1, steps), (20, 21)]:
+        expected = every[(every <= stop - 1) & (every + window > first)]
+        np.testing.assert_array_equal(
+            scoring.window_starts_between(steps, window, stride, first, stop), expected
+        )
+
+
 def test_step_errors_average_each_steps_windows():
     series = np.arange(6, dtype=float)[:, None]
     starts = np.array([0, 2])

@@ -354,6 +354,41 @@ def test_standard_scaler_skips_nan_values_like_pandas():
     np.testing.assert_allclose(scaler.scale_, frame.std(ddof=0))
 
 
+def test_standard_scaler_fit_chunks_equals_fit_on_all_at_once():
+    rng = np.random.default_rng(0)
+    data = rng.normal(3.0, 2.0, size=(1000, 3))
+    data[rng.random(data.shape) < 0.1] = NAN
+    data[:, 2] = 5.0  # A constant feature keeps a scale of 1.
+    data[:7, 1] = NAN  # The first chunk has no values of feature 1.
+    whole = StandardScaler().fit(data)
+
+    # Uneven chunks, and the same as 3-D blocks of sequences.
+    chunks = [data[:7], data[7:500], data[500:]]
+    for parts in (chunks, [part[None] for part in chunks]):
+        merged = StandardScaler().fit_chunks(iter(parts))
+        np.testing.assert_allclose(merged.mean_, np.nanmean(data, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(
+            merged.scale_[:2], np.nanstd(data, axis=0)[:2], rtol=1e-12
+        )
+        assert merged.scale_[2] == 1.0
+        np.testing.assert_allclose(merged.mean_, whole.mean_, rtol=1e-6)
+        np.testing.assert_allclose(merged.scale_, whole.scale_, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "message"),
+    [
+        ([], "`chunks` is empty"),
+        ([np.zeros((3, 2)), np.zeros((3, 1))], "same features"),
+        ([np.array([[1.0], [np.inf]])], "`chunks` holds 1 infinite"),
+        ([np.array([[1.0, NAN]]), np.array([[2.0, NAN]])], "no values for feature 1"),
+    ],
+)
+def test_standard_scaler_fit_chunks_refuses_bad_chunks(chunks, message):
+    with pytest.raises(ValueError, match=message):
+        StandardScaler().fit_chunks(chunks)
+
+
 def test_standard_scaler_output_has_zero_mean_and_unit_std():
     padded = pad_sequences(scaling_data())
     scaled = StandardScaler().fit_transform(padded)
