@@ -112,16 +112,16 @@ class AnomalyDetector(SequenceModelEstimator):
 
     Example:
 
-    >>> steps = np.arange(2000)
+    >>> steps = np.arange(800)
     >>> normal = np.sin(2 * np.pi * steps / 40)
     >>> detector = AnomalyDetector(epochs=2, seed=0).fit(normal)
     >>> detector.window_
     40
     >>> test = normal.copy()
-    >>> test[1000] = 3.0
+    >>> test[400] = 3.0
     >>> scores = detector.score(test)
     >>> scores.shape, int(np.argmax(scores))
-    ((2000,), 1000)
+    ((800,), 400)
     """
 
     def __init__(

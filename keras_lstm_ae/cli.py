@@ -356,7 +356,10 @@ def run_detect(args):
             f"--train-rows must be between 1 and the {len(values)} rows of {path}."
         )
     detector = lae.AnomalyDetector(
-        window=args.window, seed=args.seed, verbose=0 if args.quiet else 2
+        window=args.window,
+        epochs=args.epochs,
+        seed=args.seed,
+        verbose=0 if args.quiet else 2,
     ).fit(values[:train_rows])
     scores = detector.score(values)
     result = frame.copy()
@@ -512,6 +515,12 @@ def build_parser():
         help="fit on the first N rows (normal data; default: the first 30%%)",
     )
     detect.add_argument("--window", type=_positive_int, help="steps per window")
+    detect.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=300,
+        help="most training epochs (stops early; default: 300)",
+    )
     detect.add_argument("--seed", type=int)
     detect.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     detect.add_argument(

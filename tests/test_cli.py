@@ -116,6 +116,8 @@ def test_detect_writes_scores_flags_and_a_figure(tmp_path):
             "temperature",
             "--train-rows",
             "400",
+            "--epochs",
+            "20",
             "--seed",
             "0",
             "--quiet",
