@@ -91,16 +91,15 @@ class Recording:
         Args:
             starts: Increasing window starts, within the recording.
         """
+        starts = np.asarray(starts)
         group_start = 0
         while group_start < len(starts):
             first = starts[group_start]
-            stop = group_start + 1
-            while (
-                stop < len(starts)
-                and stop - group_start < CHUNK_ROWS
-                and starts[stop] + self.window - first <= STRETCH_STEPS
-            ):
-                stop += 1
+            # The starts whose windows end within STRETCH_STEPS of `first`.
+            reach = np.searchsorted(
+                starts, first + STRETCH_STEPS - self.window, "right"
+            )
+            stop = max(group_start + 1, min(group_start + CHUNK_ROWS, reach))
             group = starts[group_start:stop]
             stretch = self.read(first, group[-1] + self.window)
             yield group, scoring.cut_windows(stretch, self.window, group - first)
