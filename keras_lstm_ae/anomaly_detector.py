@@ -500,10 +500,13 @@ def _as_series(series, name):
             f"`{name}` must be an array (steps,) or (steps, features); got "
             f"{type(series).__name__}."
         )
-    # A memmap stays on disk, in its own dtype: it is read a stretch at a time.
-    on_disk = isinstance(series, np.memmap)
-    values = as_float_array(series[:0] if on_disk else series, name)
-    values = series if on_disk else values
+    if isinstance(series, np.memmap):
+        # It stays on disk, in its own dtype, and is read a stretch at a time:
+        # only its dtype is checked here.
+        as_float_array(series[:0], name)
+        values = series
+    else:
+        values = as_float_array(series, name)
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or 0 in values.shape:

@@ -47,7 +47,7 @@ def main(out):
     model.save_weights(os.path.join(out, f"saved_by_rank{rank}.weights.h5"))
     np.savez(os.path.join(out, f"rank{rank}.npz"), *model.get_weights())
     evaluated = model.evaluate(x, verbose=0, return_dict=True)
-    resumed_epochs, backups_written = interrupted_and_resumed(x, out)
+    resumed, resumed_epochs, backups_written = interrupted_and_resumed(x, out)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as file:
         json.dump(
             {
@@ -73,14 +73,10 @@ class Interrupt(keras.callbacks.Callback):
             raise Interrupted
 
 
-resumed = None
-
-
 def interrupted_and_resumed(x, out):
     """Trains 3 epochs with a `BackupAndRestore`, interrupted after the
-    second and resumed: the epochs the resumed run trained, and how many
-    times this process wrote the backup."""
-    global resumed
+    second and resumed: the resumed model, the epochs it trained, and how
+    many times this process wrote the backup."""
     written = [0]
     save = keras.callbacks.BackupAndRestore._save_model
 
@@ -104,8 +100,7 @@ def interrupted_and_resumed(x, out):
             )
         except Interrupted:
             continue
-    resumed = model
-    return history.epoch, written[0]
+    return model, history.epoch, written[0]
 
 
 if __name__ == "__main__":

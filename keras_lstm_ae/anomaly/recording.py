@@ -9,6 +9,8 @@ ever reading the whole of it. A long series in memory is prepared the same
 way, so that its prepared copy is never built whole either.
 """
 
+import copy
+
 import numpy as np
 
 from keras_lstm_ae.anomaly import scoring
@@ -62,13 +64,12 @@ class Recording:
         return self._copy(start=self._start + start, stop=self._start + stop)
 
     def _copy(self, scaler=None, start=None, stop=None):
-        copy = object.__new__(Recording)
-        copy.__dict__.update(self.__dict__)
+        other = copy.copy(self)
         if scaler is not None:
-            copy.scaler = scaler
+            other.scaler = scaler
         if start is not None:
-            copy._start, copy._stop = start, stop
-        return copy
+            other._start, other._stop = start, stop
+        return other
 
     def read(self, start, stop):
         """Prepared steps `[start, stop)`, a float32 `(stop - start, features)`."""
