@@ -31,9 +31,9 @@ class AnomalyDetector(SequenceModelEstimator):
     `fit` trains an LSTM autoencoder on overlapping windows of a normal
     series. `score` reconstructs the windows of any series of the same
     features and scores each step, per feature, by two errors of its
-    windows' reconstructions: its own squared error (sharp where one value is
-    wrong: a spike) and the mean squared error of its windows (high where
-    many values are a little wrong: a cycle of another shape). Each error is
+    windows' reconstructions: its own error (sharp where one value is wrong:
+    a spike) and the root mean squared error of its windows (high where many
+    values are a little wrong: a cycle of another shape). Each error is
     divided by its largest value on the training series, a feature's score
     is the larger of the two, and a step's score is the largest over its
     features. So a score above 1 is worse than anything seen in training.
@@ -279,10 +279,11 @@ class AnomalyDetector(SequenceModelEstimator):
         """Yields each stretch's step and window errors, `(steps, features)`
         each, in order, for the whole recording.
 
-        A step's error is its squared reconstruction error, averaged over the
-        windows that hold it: it is sharp where one value is wrong. Its
-        window error is the mean squared error of those windows: it is high
-        where many values are a little wrong, as in a cycle of another shape.
+        A step's error is the root mean square of its reconstruction errors
+        in the windows that hold it: it is sharp where one value is wrong.
+        Its window error is the mean root mean squared error of those
+        windows: it is high where many values are a little wrong, as in a
+        cycle of another shape (see `scoring.reconstruction_errors`).
         A stretch holds the steps of at most `CHUNK_ROWS` windows (and at
         most `STRETCH_STEPS` steps), and is rebuilt with every window that
         holds one of its steps, so its errors are those of the whole series.
@@ -514,15 +515,17 @@ def _as_series(series, name):
             f"`{name}` must be one series, 1-D (steps,) or 2-D (steps, features), "
             f"with at least one step; got shape {values.shape}."
         )
-    infinite = count_infinite(values)
+    # One pass, a chunk at a time, so that a memmap is read once.
+    infinite, known = 0, np.zeros(values.shape[1], dtype=bool)
+    for start in range(0, len(values), CHUNK_ROWS):
+        chunk = values[start : start + CHUNK_ROWS]
+        infinite += count_infinite(chunk)
+        known |= ~np.isnan(chunk).all(axis=0)
     if infinite:
         raise ValueError(
             f"`{name}` holds {infinite} infinite value(s); mark missing values "
             "with NaN instead."
         )
-    known = np.zeros(values.shape[1], dtype=bool)
-    for start in range(0, len(values), CHUNK_ROWS):
-        known |= ~np.isnan(values[start : start + CHUNK_ROWS]).all(axis=0)
     empty = np.flatnonzero(~known)
     if empty.size:
         what = (

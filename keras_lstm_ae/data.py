@@ -71,7 +71,10 @@ def _pandas_to_numpy(data, name):
 
 
 def _raise_if_infinite(values, name):
-    infinite = count_infinite(values)
+    _raise_for_infinite_count(count_infinite(values), name)
+
+
+def _raise_for_infinite_count(infinite, name):
     if infinite:
         raise ValueError(
             f"`{name}` holds {infinite} infinite value(s). Mark missing "
@@ -497,11 +500,22 @@ def _like(template, values, ndim):
 
 def _moments_in_chunks(x, chunk=CHUNK_ROWS):
     """Each feature's count, mean and variance of a 3-D memmap's non-NaN
-    values, a chunk of sequences at a time."""
-    _raise_if_infinite(x, "x")
-    return _merged_moments(
-        x[start : start + chunk] for start in range(0, len(x), chunk)
-    )
+    values, a chunk of sequences at a time, in one read of the file."""
+    infinite = 0
+
+    def chunks():
+        nonlocal infinite
+        for start in range(0, len(x), chunk):
+            values = np.asarray(x[start : start + chunk], dtype=np.float64)
+            found = np.isinf(values)
+            if found.any():  # Counted for the error below, merged as NaN.
+                infinite += int(found.sum())
+                values = np.where(found, np.nan, values)
+            yield values
+
+    moments = _merged_moments(chunks())
+    _raise_for_infinite_count(infinite, "x")
+    return moments
 
 
 def _merged_moments(chunks):

@@ -68,10 +68,21 @@ def test_step_errors_average_each_steps_windows():
     errors, _ = scoring.reconstruction_errors(windows, reconstructions, starts, 6)
 
     # Steps 2 and 3 lie in both windows, with the same error in each.
-    np.testing.assert_allclose(errors[:, 0], series[:, 0] ** 2)
+    np.testing.assert_allclose(errors[:, 0], series[:, 0])
 
 
-def test_window_errors_spread_each_windows_mean_error_over_its_steps():
+def test_step_errors_are_the_root_mean_square_over_each_steps_windows():
+    windows = np.zeros((2, 2, 1))
+    reconstructions = np.array([[[0.0], [1.0]], [[7.0], [0.0]]])
+
+    errors, _ = scoring.reconstruction_errors(
+        windows, reconstructions, np.array([0, 1]), 3
+    )
+
+    np.testing.assert_allclose(errors[:, 0], [0.0, np.sqrt((1 + 49) / 2), 0.0])
+
+
+def test_window_errors_spread_each_windows_root_mean_squared_error_over_its_steps():
     rng = np.random.default_rng(0)
     series = rng.normal(size=(30, 2))
     starts = scoring.window_starts(30, 8, 3)
@@ -83,7 +94,9 @@ def test_window_errors_spread_each_windows_mean_error_over_its_steps():
     expected = np.zeros((30, 2))
     for step in range(30):
         holding = [
-            ((reconstructions[k] - series[start : start + 8]) ** 2).mean(axis=0)
+            np.sqrt(
+                ((reconstructions[k] - series[start : start + 8]) ** 2).mean(axis=0)
+            )
             for k, start in enumerate(starts)
             if start <= step < start + 8
         ]

@@ -59,11 +59,15 @@ def cut_windows(series, window, starts):
 def reconstruction_errors(windows, reconstructions, starts, steps):
     """Each step's step error and window error, per feature.
 
-    A step's step error is its squared error averaged over the windows that
-    hold it: sharp where one value is wrong. Its window error is the mean,
-    over those windows, of each window's mean squared error, so a change that
-    spreads small errors over a whole window (a cycle of another shape, say)
-    counts as much as one large error.
+    Both are root mean squares, in the units of the series. A step's step
+    error is the root mean square, over the windows that hold it, of its
+    reconstruction errors: sharp where one value is wrong. Its window error
+    is the mean, over those windows, of each window's root mean squared
+    error, so a change that spreads small errors over a whole window (a cycle
+    of another shape, say) counts as much as one large error. Taking each
+    window's root before the mean keeps a window that the model rebuilds
+    very badly (one that straddles the edge of a level shift, say) from
+    outweighing the other windows of a step, as a distance would.
 
     Args:
         windows: `(n_windows, window, features)`, cut at `starts`.
@@ -78,16 +82,16 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
     Example:
 
     >>> windows, starts = np.zeros((2, 2, 1)), np.array([0, 1])
-    >>> rebuilt = np.array([[[1.0], [3.0]], [[3.0], [3.0]]])
+    >>> rebuilt = np.array([[[1.0], [7.0]], [[1.0], [7.0]]])
     >>> step, window = reconstruction_errors(windows, rebuilt, starts, steps=3)
     >>> step[:, 0].tolist(), window[:, 0].tolist()
-    ([1.0, 9.0, 9.0], [5.0, 7.0, 9.0])
+    ([1.0, 5.0, 7.0], [5.0, 5.0, 5.0])
     """
     squared = (reconstructions - windows) ** 2
-    window_means = squared.mean(axis=1, keepdims=True, dtype=np.float64)
+    window_rms = np.sqrt(squared.mean(axis=1, keepdims=True, dtype=np.float64))
     return (
-        mean_over_windows(squared, starts, steps),
-        mean_over_windows(np.broadcast_to(window_means, squared.shape), starts, steps),
+        np.sqrt(mean_over_windows(squared, starts, steps)),
+        mean_over_windows(np.broadcast_to(window_rms, squared.shape), starts, steps),
     )
 
 
