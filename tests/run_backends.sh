@@ -3,11 +3,12 @@
 #
 # torch (the default backend): every test. jax and tensorflow: every test but
 # those of the torch-only code (`torch_only`), those that run every backend
-# themselves (`cross_backend`), and the examples, demo and command line run as
+# themselves (`cross_backend`), those whose subject is NumPy code above the
+# model (`backend_neutral`), and the examples, demo and command line run as
 # scripts (`end_to_end`); see the markers in pyproject.toml. On JAX and
 # TensorFlow each new model compiles, so a run takes three times as long as
 # on torch; the scripts alone would add about 2 minutes each, and the whole
-# must stay within CI's 20 minutes. Each run uses both cores (`-n 2`, one
+# must stay within 15 minutes. Each run uses both cores (`-n 2`, one
 # thread per process; tests are dealt out one by one, except an
 # `xdist_group`'s, which share one process). Every run goes ahead; the status
 # is non-zero if any of them failed.
@@ -19,7 +20,7 @@ for backend in torch jax tensorflow; do
     echo "=== KERAS_BACKEND=$backend"
     markers=()
     if [ "$backend" != torch ]; then
-        markers=(-m "not torch_only and not cross_backend and not end_to_end")
+        markers=(-m "not torch_only and not cross_backend and not backend_neutral and not end_to_end")
     fi
     KERAS_BACKEND=$backend python -m pytest -q -n 2 --dist loadgroup \
         "${markers[@]}" "$@" || status=1

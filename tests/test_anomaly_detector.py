@@ -199,6 +199,7 @@ def test_scores_are_relative_to_the_worst_training_step(fitted):
     np.testing.assert_allclose(fitted.score(normal), fitted.train_scores_)
 
 
+@pytest.mark.backend_neutral
 def test_a_trend_that_goes_on_is_not_an_anomaly_but_a_spike_on_it_is():
     time = np.arange(1200)
     rising = np.sin(2 * np.pi * time / PERIOD) + 0.01 * time
@@ -490,6 +491,7 @@ def test_a_recording_on_disk_is_prepared_as_the_same_series_in_memory(tmp_path):
     np.testing.assert_allclose(windows[-1][0], whole[59_960:], atol=1e-5)
 
 
+@pytest.mark.backend_neutral
 def test_a_detector_scores_a_recording_on_disk_a_stretch_at_a_time(tmp_path):
     import tracemalloc
 

@@ -430,6 +430,7 @@ def test_inverse_transform_refuses_vectors_of_another_size(fitted):
 # --- Sequences on disk ---
 
 
+@pytest.mark.backend_neutral
 def test_a_memmap_trains_batch_by_batch_to_the_encoder_of_the_same_array(tmp_path):
     import tracemalloc
 
