@@ -384,6 +384,10 @@ class AnomalyDetector(SequenceModelEstimator):
     def score_windows(self, series, return_starts=False):
         """The mean squared reconstruction error of each window.
 
+        This is the model's training loss, window by window, over all
+        features (of the scaled series). `score`'s window errors are the
+        roots of these, per feature, before dividing by the training maxima.
+
         Args:
             series: As for `score`.
             return_starts: Whether to also return each window's first step.
@@ -496,7 +500,7 @@ def _as_series(series, name):
                     "numbers; convert it with `pandas.to_numeric` or drop it."
                 )
         series = frame.to_numpy(dtype="float64", na_value=np.nan)
-    if isinstance(series, (str, bytes, dict)):
+    if series is None or isinstance(series, (str, bytes, dict)):
         raise TypeError(
             f"`{name}` must be an array (steps,) or (steps, features); got "
             f"{type(series).__name__}."

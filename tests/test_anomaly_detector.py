@@ -369,6 +369,7 @@ def test_load_detector_refuses_an_encoder_file(tmp_path):
     [
         (np.zeros(10), {"window": 20}, ValueError, "10 steps, fewer than the window"),
         (np.array(["a", "b"] * 50), {}, TypeError, "numbers"),
+        (None, {}, TypeError, "must be an array .* got NoneType"),
         (pd.Series(["a", "b"] * 50), {}, TypeError, "not numbers"),
         (np.full(100, np.nan), {}, ValueError, "all NaN"),
         (np.zeros((100, 2, 2)), {}, ValueError, "one series"),
