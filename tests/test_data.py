@@ -520,6 +520,24 @@ def test_fit_rejects_infinite_values():
         MinMaxScaler().fit(np.array([[1.0], [np.inf]]))
 
 
+def test_standard_scaler_fits_a_memmap_as_the_array_and_counts_all_its_infinities(
+    tmp_path,
+):
+    mapped = np.lib.format.open_memmap(
+        tmp_path / "x.npy", mode="w+", dtype="float32", shape=(9000, 3, 2)
+    )
+    mapped[:] = np.random.default_rng(0).normal(size=mapped.shape)
+    expected = StandardScaler().fit(np.asarray(mapped))
+    scaler = StandardScaler().fit(mapped)
+    np.testing.assert_allclose(scaler.mean_, expected.mean_, rtol=1e-6)
+    np.testing.assert_allclose(scaler.scale_, expected.scale_, rtol=1e-6)
+
+    mapped[10, 0, 1] = np.inf  # In the first chunk of 4096 sequences,
+    mapped[8500, 2, 0] = -np.inf  # and in the third.
+    with pytest.raises(ValueError, match="`x` holds 2 infinite value"):
+        StandardScaler().fit(mapped)
+
+
 def test_refitting_replaces_the_statistics():
     scaler = StandardScaler().fit(np.ones((3, 2)))
     scaler.fit(np.array([[1.0], [3.0]]))
