@@ -21,10 +21,6 @@ from keras_lstm_ae.anomaly import metrics
 from keras_lstm_ae.anomaly_detector import AnomalyDetector, load_detector
 from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.data import (
-    MinMaxScaler,
-    NotFittedError,
-    StandardScaler,
-    load_scaler,
     pad_sequences,
     sequence_lengths,
     sliding_windows,
@@ -41,7 +37,9 @@ from keras_lstm_ae.plotting import (
     plot_reconstructions,
 )
 from keras_lstm_ae.saving import load_model
+from keras_lstm_ae.scalers import MinMaxScaler, StandardScaler, load_scaler
 from keras_lstm_ae.sequence_encoder import SequenceEncoder, load_encoder
+from keras_lstm_ae.validation import NotFittedError
 
 __version__ = "0.1.0"
 

@@ -24,7 +24,6 @@ from sklearn.base import BaseEstimator
 
 from keras_lstm_ae import distributed
 from keras_lstm_ae.batching import SequenceBatches
-from keras_lstm_ae.data import NotFittedError
 from keras_lstm_ae.model import LSTMAutoencoder
 from keras_lstm_ae.saving import (
     load_model,
@@ -32,7 +31,7 @@ from keras_lstm_ae.saving import (
     saved_suffix,
     write_atomically,
 )
-from keras_lstm_ae.validation import check_positive_int, check_rate
+from keras_lstm_ae.validation import NotFittedError, check_positive_int, check_rate
 
 # The entry that holds the estimator's state inside the `.keras` archive;
 # Keras's own loader ignores it.

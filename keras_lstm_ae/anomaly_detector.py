@@ -8,12 +8,13 @@ from keras_lstm_ae._estimator import SequenceModelEstimator
 from keras_lstm_ae.anomaly import scoring, thresholds
 from keras_lstm_ae.anomaly._vus import PERIOD_STEPS, dominant_period
 from keras_lstm_ae.anomaly.recording import STRETCH_STEPS, Recording, fill_stretch
-from keras_lstm_ae.data import StandardScaler
+from keras_lstm_ae.scalers import StandardScaler
 from keras_lstm_ae.validation import (
     CHUNK_ROWS,
     as_float_array,
     check_positive_int,
     count_infinite,
+    pandas_to_numpy,
 )
 
 # Bounds of the automatic window: long enough to hold a shape, short enough
@@ -492,14 +493,7 @@ def _auto_stride(steps, window):
 def _as_series(series, name):
     """One series as a float32 `(steps, features)` array, checked."""
     if isinstance(series, (pd.Series, pd.DataFrame)):
-        frame = series.to_frame() if isinstance(series, pd.Series) else series
-        for column, values in frame.items():
-            if not pd.api.types.is_numeric_dtype(values.dtype):
-                raise TypeError(
-                    f"`{name}` column {column!r} holds {values.dtype} values, not "
-                    "numbers; convert it with `pandas.to_numeric` or drop it."
-                )
-        series = frame.to_numpy(dtype="float64", na_value=np.nan)
+        series = pandas_to_numpy(series, name)
     if series is None or isinstance(series, (str, bytes, dict)):
         raise TypeError(
             f"`{name}` must be an array (steps,) or (steps, features); got "

@@ -8,7 +8,8 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from keras_lstm_ae import segments
 from keras_lstm_ae._estimator import SequenceModelEstimator
 from keras_lstm_ae.batching import padded_lengths
-from keras_lstm_ae.data import StandardScaler, as_sequence_batch
+from keras_lstm_ae.data import as_sequence_batch
+from keras_lstm_ae.scalers import StandardScaler
 from keras_lstm_ae.validation import CHUNK_ROWS, check_positive_int
 
 

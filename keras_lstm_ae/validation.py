@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+import pandas as pd
 
 # Rows (sequences, or steps of one series) per chunk when a whole array is
 # scanned (checks, statistics, lengths): a few MB at a time, however large the
@@ -207,12 +208,7 @@ def check_sequences(x, name="x", features=None, timesteps=None):
             "with `keras_lstm_ae.pad_sequences(..., maxlen=..., truncating=...)`)."
             " The encoder alone accepts any length."
         )
-    infinite = count_infinite(array)
-    if infinite:
-        raise ValueError(
-            f"`{name}` holds {infinite} infinite value(s). Mark missing "
-            "steps with NaN instead, or clip the data."
-        )
+    raise_if_infinite(array, name)
     if mapped:
         return array
     if timesteps is not None and array.shape[1] < timesteps:
@@ -223,3 +219,37 @@ def check_sequences(x, name="x", features=None, timesteps=None):
         )
         array = np.concatenate([array, padding], axis=1)
     return array
+
+
+def pandas_to_numpy(data, name):
+    """Numeric pandas data as a float64 array (pandas' NA becomes NaN)."""
+    columns = data.items() if isinstance(data, pd.DataFrame) else [(data.name, data)]
+    for column, values in columns:
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            raise TypeError(
+                f"`{name}` column {column!r} holds {values.dtype} values, not "
+                "numbers; convert it with `pandas.to_numeric` or drop it."
+            )
+    return data.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def raise_if_infinite(values, name):
+    """Raises a `ValueError` naming `name` if `values` holds an infinity."""
+    raise_for_infinite_count(count_infinite(values), name)
+
+
+def raise_for_infinite_count(infinite, name):
+    """Raises a `ValueError` naming `name` if `infinite` (a count) is not 0."""
+    if infinite:
+        raise ValueError(
+            f"`{name}` holds {infinite} infinite value(s). Mark missing "
+            "steps with NaN instead, or clip the data."
+        )
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when an estimator or scaler is used before `fit`.
+
+    It subclasses both `ValueError` and `AttributeError`, like scikit-learn's
+    `NotFittedError`, so code that catches either keeps working.
+    """

@@ -12,7 +12,7 @@ from keras_lstm_ae.anomaly.thresholds import (
     percentile_threshold,
     std_threshold,
 )
-from keras_lstm_ae.data import NotFittedError
+from keras_lstm_ae.validation import NotFittedError
 
 ERRORS = np.array([0.3, 0.1, 0.7, 0.2, 0.4, 0.9, 0.15, 0.25, 0.5, 0.05])
 

@@ -31,7 +31,7 @@ from keras_lstm_ae.anomaly._validation import (
     check_finite,
     check_real_number,
 )
-from keras_lstm_ae.data import NotFittedError
+from keras_lstm_ae.validation import NotFittedError
 
 _SPEC_HELP = (
     'a number, "max", "gaussian", ("percentile", q) with 0 < q <= 100, '
