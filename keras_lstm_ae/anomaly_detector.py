@@ -60,7 +60,9 @@ class AnomalyDetector(SequenceModelEstimator):
             16 and 256 steps and at most half the training series. The choice
             is in `window_`.
         stride: Steps between windows, in `fit` and `score` (in `score`, at
-            most `window`, so that every step lies in a window). Defaults to
+            most `window`, so that every step lies in a window). `fit` trains
+            on as many windows, but at starts drawn at random, so that the
+            model sees every alignment of the series' cycles. Defaults to
             `None`: 1 (every window), widened where the training series would
             give more than 1000 windows.
         latent_dim: Size of each window's encoding. Defaults to 8.
@@ -88,8 +90,8 @@ class AnomalyDetector(SequenceModelEstimator):
             itself can be abnormal for longer than about 4 windows. Defaults
             to `True`.
         learning_rate: Adam's learning rate. Defaults to 0.001.
-        seed: Integer seed for the initial weights and the shuffling, or
-            `None`.
+        seed: Integer seed for the initial weights, the training windows
+            and the shuffling, or `None`.
         verbose: Keras's progress output: 0, 1 (progress bars) or 2.
             Defaults to 0.
         **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`).
@@ -199,8 +201,9 @@ class AnomalyDetector(SequenceModelEstimator):
         segment_length = segments.auto_segment_length(window)
 
         held_out, training = self._split(recording, window)
-        inputs = _segmented_windows(training, stride, segment_length)
-        validation = _segmented_windows(held_out, stride, segment_length)
+        rng = np.random.default_rng(self.seed)
+        inputs = _segmented_windows(training, stride, segment_length, rng)
+        validation = _segmented_windows(held_out, stride, segment_length, rng)
 
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
         self.history_ = self._train(model, inputs, validation)
@@ -459,17 +462,19 @@ class AnomalyDetector(SequenceModelEstimator):
 MAX_AUTO_WINDOWS = 1000
 
 
-def _segmented_windows(parts, stride, segment_length):
+def _segmented_windows(parts, stride, segment_length, rng):
     """The windows of every part of a recording, as model inputs; `None` if
-    none. They are held in memory: with the automatic stride, at most about
-    `MAX_AUTO_WINDOWS`, however long the recording."""
+    none. With a stride over 1, about one window in `stride`, at starts drawn
+    at random (`scoring.sampled_window_starts`). They are held in memory:
+    with the automatic stride, at most about `MAX_AUTO_WINDOWS`, however long
+    the recording."""
     if not parts:
         return None
     windows = [
         windows
         for part in parts
         for _, windows in part.windows(
-            scoring.window_starts(len(part), part.window, stride)
+            scoring.sampled_window_starts(len(part), part.window, stride, rng)
         )
     ]
     return segments.to_segments(np.concatenate(windows), segment_length)

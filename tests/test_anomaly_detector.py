@@ -59,6 +59,54 @@ def test_window_starts_between_are_the_starts_of_the_windows_that_reach_in(
         )
 
 
+def test_sampled_window_starts_keep_the_count_and_reach_every_alignment():
+    # 1000 steps, windows of 50, a stride of 2 and a cycle of 80 steps: the
+    # fixed grid only starts windows at even steps of the cycle.
+    steps, window, stride, period = 1000, 50, 2, 80
+    grid = scoring.window_starts(steps, window, stride)
+    starts = scoring.sampled_window_starts(
+        steps, window, stride, np.random.default_rng(0)
+    )
+
+    assert len(starts) == len(grid)
+    assert len(np.unique(starts)) == len(starts)
+    assert np.all(np.diff(starts) > 0)
+    assert starts[0] >= 0
+    assert starts[-1] <= steps - window
+    assert len(np.unique(grid % period)) == period // 2
+    assert len(np.unique(starts % period)) == period
+    again = scoring.sampled_window_starts(
+        steps, window, stride, np.random.default_rng(0)
+    )
+    np.testing.assert_array_equal(starts, again)
+    np.testing.assert_array_equal(
+        scoring.sampled_window_starts(steps, window, 1, np.random.default_rng(0)),
+        np.arange(steps - window + 1),
+    )
+
+
+@pytest.mark.backend_neutral
+def test_a_stride_that_divides_the_period_still_trains_every_alignment():
+    # Narrow pulses every 20 steps, windows 2 steps apart: on a fixed grid the
+    # model would only see pulses at even positions of a window, and rebuild
+    # the series shifted by one step far worse than the series itself.
+    steps = np.arange(2001)
+    pulses = np.exp(-(((steps % 20) - 10.0) ** 2)) + 0.01 * np.sin(steps / 7)
+    detector = lae.AnomalyDetector(
+        window=20,
+        stride=2,
+        epochs=60,
+        units=(16,),
+        validation_split=0,
+        seed=0,
+    ).fit(pulses[:2000])
+
+    on_the_grid = detector.score_windows(pulses[:1000]).mean()
+    one_step_off = detector.score_windows(pulses[1:1001]).mean()
+
+    assert one_step_off < 1.5 * on_the_grid
+
+
 def test_step_errors_average_each_steps_windows():
     series = np.arange(6, dtype=float)[:, None]
     starts = np.array([0, 2])

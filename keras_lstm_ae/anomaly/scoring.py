@@ -29,6 +29,39 @@ def window_starts(steps, window, stride):
     return starts
 
 
+def sampled_window_starts(steps, window, stride, rng):
+    """As many window starts as `window_starts` gives, drawn at random.
+
+    They are drawn without replacement among all `steps - window + 1` starts
+    and sorted. A model trained on them sees every alignment of a cycle with
+    the window, where a fixed stride that divides the cycle's period shows it
+    only some (a stride of 2 and a period of 80 steps: half of them), and the
+    windows at the other alignments are then rebuilt much worse.
+
+    Args:
+        steps: The series' length.
+        window: Steps per window.
+        stride: 1 for every start; `s` for one start in about `s`.
+        rng: A `numpy.random.Generator`.
+
+    Returns:
+        An increasing int64 array of distinct starts.
+
+    Example:
+
+    >>> starts = sampled_window_starts(100, 10, 3, np.random.default_rng(0))
+    >>> len(starts) == len(window_starts(100, 10, 3)), bool(starts[-1] <= 90)
+    (True, True)
+    >>> sampled_window_starts(6, 4, 1, np.random.default_rng(0)).tolist()
+    [0, 1, 2]
+    """
+    count = len(window_starts(steps, window, stride))
+    every = steps - window + 1
+    if count >= every:
+        return np.arange(every, dtype=np.int64)
+    return np.sort(rng.choice(every, size=count, replace=False)).astype(np.int64)
+
+
 def window_starts_between(steps, window, stride, first, stop):
     """The starts, among `window_starts(steps, window, stride)`, of the
     windows that hold a step of `[first, stop)`; computed, not filtered, so
