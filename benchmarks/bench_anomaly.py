@@ -43,7 +43,8 @@ own error, its windows' mean error; see `AnomalyDetector`), and
 the design adds. After the table, it times `fit` + `score` on a 10,000-step synthetic series
 (the issue's goal: under a minute on one CPU thread).
 
-Run from the repository root (about 5 minutes; 10 with `--class-swaps`):
+Run from the repository root (about 5 minutes; 10 with `--class-swaps`, 3
+for `--beats`):
 
     OMP_NUM_THREADS=1 python benchmarks/bench_anomaly.py
 
