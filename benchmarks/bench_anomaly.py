@@ -311,8 +311,9 @@ def main():
                 *(error_parts(detector, test) if args.parts else ()),
                 *([without_detrending.score(test)] if args.no_detrend else []),
             ]
+            vus_window = lae.metrics.estimate_vus_window(as_2d(test)[:, 0])
             cells = [
-                metric_cell(labels, each, test)
+                metric_cell(labels, each, vus_window)
                 for each in (
                     scores,
                     z_score(train, test),
@@ -322,7 +323,7 @@ def main():
             ]
             print(
                 f"| {group_name}{suffix} | {len(train)}/{len(test)} | "
-                f"{int(labels.sum())} | {vus_window_of(test)} | {' | '.join(cells)} "
+                f"{int(labels.sum())} | {vus_window} | {' | '.join(cells)} "
                 f"| {detector.window_} | {seconds:.0f} |",
                 flush=True,
             )
@@ -335,16 +336,12 @@ def main():
     )
 
 
-def vus_window_of(test):
-    return lae.metrics.estimate_vus_window(as_2d(test)[:, 0])
-
-
-def metric_cell(labels, scores, test):
+def metric_cell(labels, scores, vus_window):
     """`ROC-AUC / PR-AUC / VUS-PR` of one method's scores."""
     return (
         f"{lae.metrics.roc_auc(labels, scores):.3f} / "
         f"{lae.metrics.pr_auc(labels, scores):.3f} / "
-        f"{lae.metrics.vus_pr(labels, scores, window=vus_window_of(test)):.3f}"
+        f"{lae.metrics.vus_pr(labels, scores, window=vus_window):.3f}"
     )
 
 

@@ -15,6 +15,7 @@ from keras_lstm_ae.validation import (
     check_positive_int,
     count_infinite,
     pandas_to_numpy,
+    raise_for_infinite_count,
 )
 
 # Bounds of the automatic window: long enough to hold a shape, short enough
@@ -524,11 +525,7 @@ def _as_series(series, name):
         chunk = values[start : start + CHUNK_ROWS]
         infinite += count_infinite(chunk)
         known |= ~np.isnan(chunk).all(axis=0)
-    if infinite:
-        raise ValueError(
-            f"`{name}` holds {infinite} infinite value(s); mark missing values "
-            "with NaN instead."
-        )
+    raise_for_infinite_count(infinite, name)
     empty = np.flatnonzero(~known)
     if empty.size:
         what = (
