@@ -13,6 +13,7 @@ from keras_lstm_ae.validation import (
     CHUNK_ROWS,
     as_float_array,
     check_positive_int,
+    check_rate,
     count_infinite,
     pandas_to_numpy,
     raise_for_infinite_count,
@@ -49,6 +50,11 @@ class AnomalyDetector(SequenceModelEstimator):
     or a level shift of up to a few windows still is. Features are then
     standardised with the training series' statistics. NaN values are
     missing values: they are interpolated from their neighbours.
+
+    The model trains on windows read a little faster or slower than recorded
+    (`time_stretch`: up to 10% by default), since a recording's tempo drifts:
+    a heartbeat or a gait whose rate later leaves the training series' range
+    is then still rebuilt well, while a cycle 1.5 times as fast stands out.
 
     Every feature is reconstructed, and `score(series, per_feature=True)`
     gives each feature's own score, so that you can see which channel is
@@ -90,6 +96,14 @@ class AnomalyDetector(SequenceModelEstimator):
             before modelling (see above). Set it to `False` where the level
             itself can be abnormal for longer than about 4 windows. Defaults
             to `True`.
+        time_stretch: How much faster or slower than recorded the training
+            windows may be read: each is read at a random speed between
+            `1 / (1 + time_stretch)` and `1 + time_stretch` times the
+            recording's (window warping), so that cycles that later come a
+            little faster or slower than in the training series (a heart
+            rate, a walking pace that drifts) are not flagged for their
+            tempo alone. Held-out windows are read as recorded. 0 trains on
+            the windows as recorded. Defaults to 0.1.
         learning_rate: Adam's learning rate. Defaults to 0.001.
         seed: Integer seed for the initial weights, the training windows
             and the shuffling, or `None`.
@@ -140,6 +154,7 @@ class AnomalyDetector(SequenceModelEstimator):
         patience=30,
         threshold="max",
         detrend=True,
+        time_stretch=0.1,
         learning_rate=0.001,
         seed=None,
         verbose=0,
@@ -154,6 +169,7 @@ class AnomalyDetector(SequenceModelEstimator):
         self.patience = patience
         self.threshold = threshold
         self.detrend = detrend
+        self.time_stretch = time_stretch
         self.learning_rate = learning_rate
         self.seed = seed
         self.verbose = verbose
@@ -193,6 +209,7 @@ class AnomalyDetector(SequenceModelEstimator):
             check_positive_int(self.stride, "stride")
         if not isinstance(self.detrend, (bool, np.bool_)):
             raise TypeError(f"`detrend` must be True or False; got {self.detrend!r}.")
+        time_stretch = check_rate(self.time_stretch, "time_stretch")
         values = _as_series(series, "series")
         window = self._choose_window(values)
         stride = self.stride or _auto_stride(len(values), window)
@@ -203,7 +220,7 @@ class AnomalyDetector(SequenceModelEstimator):
 
         held_out, training = self._split(recording, window)
         rng = np.random.default_rng(self.seed)
-        inputs = _segmented_windows(training, stride, segment_length, rng)
+        inputs = _segmented_windows(training, stride, segment_length, rng, time_stretch)
         validation = _segmented_windows(held_out, stride, segment_length, rng)
 
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
@@ -463,21 +480,23 @@ class AnomalyDetector(SequenceModelEstimator):
 MAX_AUTO_WINDOWS = 1000
 
 
-def _segmented_windows(parts, stride, segment_length, rng):
+def _segmented_windows(parts, stride, segment_length, rng, time_stretch=0.0):
     """The windows of every part of a recording, as model inputs; `None` if
     none. With a stride over 1, about one window in `stride`, at starts drawn
-    at random (`scoring.sampled_window_starts`). They are held in memory:
-    with the automatic stride, at most about `MAX_AUTO_WINDOWS`, however long
-    the recording."""
+    at random (`scoring.sampled_window_starts`). With `time_stretch`, each
+    is read at a random tempo from a span a little longer than a window
+    (`scoring.stretch_windows`). They are held in memory: with the automatic
+    stride, at most about `MAX_AUTO_WINDOWS`, however long the recording."""
     if not parts:
         return None
-    windows = [
-        windows
-        for part in parts
-        for _, windows in part.windows(
-            scoring.sampled_window_starts(len(part), part.window, stride, rng)
-        )
-    ]
+    windows = []
+    for part in parts:
+        span = min(len(part), scoring.stretch_span(part.window, time_stretch))
+        starts = scoring.sampled_window_starts(len(part), span, stride, rng)
+        for _, spans in part.windows(starts, length=span):
+            if time_stretch:
+                spans = scoring.stretch_windows(spans, part.window, time_stretch, rng)
+            windows.append(spans)
     return segments.to_segments(np.concatenate(windows), segment_length)
 
 

@@ -98,6 +98,7 @@ def test_a_stride_that_divides_the_period_still_trains_every_alignment():
         epochs=60,
         units=(16,),
         validation_split=0,
+        time_stretch=0,  # windows as recorded: only their starts vary
         seed=0,
     ).fit(pulses[:2000])
 
@@ -105,6 +106,61 @@ def test_a_stride_that_divides_the_period_still_trains_every_alignment():
     one_step_off = detector.score_windows(pulses[1:1001]).mean()
 
     assert one_step_off < 1.5 * on_the_grid
+
+
+def test_stretched_windows_are_read_at_one_speed_each_within_the_bounds():
+    # A ramp with a slope of 1 per step: a window read at speed v has a slope
+    # of v, and starts where its span put it.
+    window, stretch, count = 40, 0.1, 200
+    span = scoring.stretch_span(window, stretch)
+    own_values = 100.0 * np.arange(count)[:, None, None]  # told apart by span
+    spans = (np.arange(span)[None, :, None] + own_values).astype(np.float32)
+
+    windows = scoring.stretch_windows(spans, window, stretch, np.random.default_rng(0))
+
+    assert windows.shape == (count, window, 1)
+    assert windows.dtype == np.float32
+    read = windows[:, :, 0] - own_values[:, :, 0]
+    speeds = (read[:, -1] - read[:, 0]) / (window - 1)
+    expected = read[:, :1] + speeds[:, None] * np.arange(window)[None, :]
+    np.testing.assert_allclose(read, expected, atol=5e-3)  # one speed each
+    assert speeds.min() >= 1 / (1 + stretch) - 1e-4
+    assert speeds.max() <= 1 + stretch + 1e-4
+    # Log-uniform: as many slower than recorded as faster, over the range.
+    assert abs(np.mean(np.log(speeds))) < 0.015
+    assert speeds.min() < 0.92
+    assert speeds.max() > 1.08
+    # Every window lies within its own span.
+    assert read[:, 0].min() >= 0
+    assert read[:, -1].max() <= span - 1 + 1e-3
+
+
+def test_no_time_stretch_reads_the_windows_as_recorded():
+    spans = np.random.default_rng(1).normal(size=(20, 30, 2)).astype(np.float32)
+
+    windows = scoring.stretch_windows(spans, 30, 0.0, np.random.default_rng(0))
+
+    np.testing.assert_array_equal(windows, spans)
+    assert scoring.stretch_span(30, 0.0) == 30
+
+
+@pytest.mark.backend_neutral
+def test_time_stretch_rebuilds_a_faster_recording_better():
+    # Trained on cycles of 40 steps, scored on the same cycles 8% faster, as a
+    # heart rate that drifts: windows read at other tempos in training
+    # teach the model the faster cycle too.
+    def cycles(steps, period):
+        phase = 2 * np.pi * np.arange(steps) / period
+        return np.sin(phase) + 0.5 * np.sin(2 * phase + 1.0)
+
+    errors = {}
+    for stretch in (0.0, 0.1):
+        detector = lae.AnomalyDetector(
+            window=40, time_stretch=stretch, epochs=60, units=(16,), seed=0
+        ).fit(cycles(1200, 40))
+        errors[stretch] = detector.score_windows(cycles(600, 37)).mean()
+
+    assert errors[0.1] < 0.8 * errors[0.0]
 
 
 def test_step_errors_average_each_steps_windows():
@@ -426,6 +482,9 @@ def test_load_detector_refuses_an_encoder_file(tmp_path):
         (np.zeros(100), {"stride": 0}, ValueError, "`stride`"),
         (np.zeros(100), {"window": 2.5}, TypeError, "`window`"),
         (np.zeros(100), {"detrend": "yes"}, TypeError, "`detrend` must be True"),
+        (np.zeros(100), {"time_stretch": "a"}, TypeError, "`time_stretch` must be"),
+        (np.zeros(100), {"time_stretch": -0.1}, ValueError, "`time_stretch` must be"),
+        (np.zeros(100), {"time_stretch": 1.0}, ValueError, "`time_stretch` must be"),
     ],
 )
 def test_bad_input_is_refused_before_training(series, arguments, error, message):

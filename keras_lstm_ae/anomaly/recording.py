@@ -83,27 +83,27 @@ class Recording:
         for start in range(0, len(self), steps):
             yield self.read(start, min(start + steps, len(self)))
 
-    def windows(self, starts):
+    def windows(self, starts, length=None):
         """Yields `(starts, windows)` for consecutive groups of window starts:
-        each group's windows `(n, window, features)`, cut from one stretch
+        each group's windows `(n, length, features)`, cut from one stretch
         read at once (a stretch of at most `STRETCH_STEPS` steps, or one
         window, and at most `CHUNK_ROWS` windows).
 
         Args:
             starts: Increasing window starts, within the recording.
+            length: Steps per window; defaults to `window`.
         """
         starts = np.asarray(starts)
+        length = self.window if length is None else int(length)
         group_start = 0
         while group_start < len(starts):
             first = starts[group_start]
             # The starts whose windows end within STRETCH_STEPS of `first`.
-            reach = np.searchsorted(
-                starts, first + STRETCH_STEPS - self.window, "right"
-            )
+            reach = np.searchsorted(starts, first + STRETCH_STEPS - length, "right")
             stop = max(group_start + 1, min(group_start + CHUNK_ROWS, reach))
             group = starts[group_start:stop]
-            stretch = self.read(first, group[-1] + self.window)
-            yield group, scoring.cut_windows(stretch, self.window, group - first)
+            stretch = self.read(first, group[-1] + length)
+            yield group, scoring.cut_windows(stretch, length, group - first)
             group_start = stop
 
     def _prepare(self, first, last):

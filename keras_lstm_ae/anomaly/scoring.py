@@ -62,6 +62,62 @@ def sampled_window_starts(steps, window, stride, rng):
     return np.sort(rng.choice(every, size=count, replace=False)).astype(np.int64)
 
 
+def stretch_span(window, stretch):
+    """Steps a window read at up to `1 + stretch` times its tempo spans.
+
+    Example:
+
+    >>> stretch_span(50, 0.1), stretch_span(50, 0.0)
+    (55, 50)
+    """
+    return int(np.ceil((window - 1) * (1 + stretch) - 1e-9)) + 1
+
+
+def stretch_windows(spans, window, stretch, rng):
+    """Each span read as a `window`-step window at a random tempo.
+
+    A window is read at a speed between `1 / (1 + stretch)` and
+    `1 + stretch` times the recording's, drawn log-uniformly (a speed and
+    its inverse are as likely), from a random offset within its span, by
+    linear interpolation between steps: the window warping of Le Guennec et
+    al. (2016). A model trained on such windows has seen each cycle a little
+    faster and a little slower than the training series holds it, as a
+    recording that drifts in tempo later shows it.
+
+    Args:
+        spans: `(n, span, features)`, each at least `window` steps, as
+            `cut_windows` of `stretch_span(window, stretch)` steps gives.
+        window: Steps per output window.
+        stretch: The largest relative change of tempo, at least 0.
+        rng: A `numpy.random.Generator`.
+
+    Returns:
+        A float32 array `(n, window, features)`.
+
+    Example:
+
+    >>> ramp = np.arange(12.0)[None, :, None]  # one span of 12 steps
+    >>> windows = stretch_windows(ramp, 10, 0.2, np.random.default_rng(0))
+    >>> steps = np.diff(windows[0, :, 0])  # the speed, the same at every step
+    >>> bool(np.allclose(steps, steps[0])), bool(1 / 1.2 <= steps[0] <= 1.2)
+    (True, True)
+    """
+    count, span = spans.shape[:2]
+    if window < 2:
+        return np.asarray(spans[:, :window], dtype=np.float32)
+    largest = np.log1p(stretch)
+    speeds = np.exp(rng.uniform(-largest, largest, count))
+    speeds = np.minimum(speeds, (span - 1) / (window - 1))  # within the span
+    offsets = rng.uniform(0.0, 1.0, count) * (span - 1 - speeds * (window - 1))
+    positions = offsets[:, None] + speeds[:, None] * np.arange(window)[None, :]
+    below = np.minimum(np.floor(positions).astype(np.int64), span - 2)
+    weights = (positions - below)[..., None]
+    rows = np.arange(count)[:, None]
+    return (
+        spans[rows, below] * (1.0 - weights) + spans[rows, below + 1] * weights
+    ).astype(np.float32)
+
+
 def window_starts_between(steps, window, stride, first, stop):
     """The starts, among `window_starts(steps, window, stride)`, of the
     windows that hold a step of `[first, stop)`; computed, not filtered, so
