@@ -106,7 +106,7 @@ class AnomalyDetector(SequenceModelEstimator):
             the windows as recorded. Defaults to 0.1.
         learning_rate: Adam's learning rate. Defaults to 0.001.
         seed: Integer seed for the initial weights, the training windows
-            and the shuffling, or `None`.
+            and their tempos, and the shuffling, or `None`.
         verbose: Keras's progress output: 0, 1 (progress bars) or 2.
             Defaults to 0.
         **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`).

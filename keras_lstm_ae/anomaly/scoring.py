@@ -63,7 +63,8 @@ def sampled_window_starts(steps, window, stride, rng):
 
 
 def stretch_span(window, stretch):
-    """Steps a window read at up to `1 + stretch` times its tempo spans.
+    """How many steps of a recording a `window`-step window covers when it
+    is read at up to `1 + stretch` times the recording's speed.
 
     Example:
 
