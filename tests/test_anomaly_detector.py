@@ -280,6 +280,7 @@ def test_a_spike_gets_the_highest_score():
     assert detector.predict(series)[300] == 1
 
 
+@pytest.mark.backend_neutral
 def test_per_feature_scores_give_the_score_and_point_at_the_channel():
     normal = periodic(features=3)
     detector = lae.AnomalyDetector(epochs=30, units=(16,), seed=0).fit(normal)
@@ -367,6 +368,7 @@ def test_score_windows_gives_each_windows_mean_squared_error(fitted):
 # --- Thresholds ---
 
 
+@pytest.mark.backend_neutral
 @pytest.mark.parametrize(
     ("threshold", "expected"),
     [
@@ -389,6 +391,7 @@ def test_threshold_rules_follow_their_definitions(threshold, expected):
     )
 
 
+@pytest.mark.backend_neutral
 def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
     normal = periodic(features=2)
     detector = lae.AnomalyDetector(threshold="gaussian", **QUICK).fit(normal)
