@@ -34,12 +34,14 @@ class AnomalyDetector(SequenceModelEstimator):
     `fit` trains an LSTM autoencoder on overlapping windows of a normal
     series. `score` reconstructs the windows of any series of the same
     features and scores each step, per feature, by two errors of its
-    windows' reconstructions: its own error (sharp where one value is wrong:
-    a spike) and the root mean squared error of its windows (high where many
-    values are a little wrong: a cycle of another shape). Each error is
-    divided by its largest value on the training series, a feature's score
-    is the larger of the two, and a step's score is the largest over its
-    features. So a score above 1 is worse than anything seen in training.
+    windows' reconstructions: its own error, the median over its windows
+    (sharp where one value is wrong: a spike; a normal step that a few
+    windows happen to rebuild badly is outvoted by the others), and the
+    root mean squared error of its windows (high where many values are a
+    little wrong: a cycle of another shape). Each error is divided by its
+    largest value on the training series, a feature's score is the larger
+    of the two, and a step's score is the largest over its features. So a
+    score above 1 is worse than anything seen in training.
     One score per step, higher is more abnormal, never NaN, the first and
     last steps included; `predict` flags the steps above `threshold_`.
 
@@ -301,7 +303,7 @@ class AnomalyDetector(SequenceModelEstimator):
         """Yields each stretch's step and window errors, `(steps, features)`
         each, in order, for the whole recording.
 
-        A step's error is the root mean square of its reconstruction errors
+        A step's error is the median of its absolute reconstruction errors
         in the windows that hold it: it is sharp where one value is wrong.
         Its window error is the mean root mean squared error of those
         windows: it is high where many values are a little wrong, as in a

@@ -163,7 +163,7 @@ def test_time_stretch_rebuilds_a_faster_recording_better():
     assert errors[0.1] < 0.8 * errors[0.0]
 
 
-def test_step_errors_average_each_steps_windows():
+def test_a_step_rebuilt_alike_by_each_of_its_windows_keeps_that_error():
     series = np.arange(6, dtype=float)[:, None]
     starts = np.array([0, 2])
     reconstructions = np.zeros((2, 4, 1))
@@ -175,36 +175,69 @@ def test_step_errors_average_each_steps_windows():
     np.testing.assert_allclose(errors[:, 0], series[:, 0])
 
 
-def test_step_errors_are_the_root_mean_square_over_each_steps_windows():
-    windows = np.zeros((2, 2, 1))
-    reconstructions = np.array([[[0.0], [1.0]], [[7.0], [0.0]]])
-
-    errors, _ = scoring.reconstruction_errors(
-        windows, reconstructions, np.array([0, 1]), 3
-    )
-
-    np.testing.assert_allclose(errors[:, 0], [0.0, np.sqrt((1 + 49) / 2), 0.0])
-
-
-def test_window_errors_spread_each_windows_root_mean_squared_error_over_its_steps():
+def random_reconstructions():
+    """A (30, 2) series, its windows of 8 steps 3 apart, and random
+    reconstructions of them."""
     rng = np.random.default_rng(0)
     series = rng.normal(size=(30, 2))
     starts = scoring.window_starts(30, 8, 3)
-    reconstructions = rng.normal(size=(len(starts), 8, 2))
-
     windows = scoring.cut_windows(series, 8, starts)
+    return series, starts, windows, rng.normal(size=windows.shape)
+
+
+def over_holding_windows(starts, value, reduce):
+    """`reduce(..., axis=0)`, for each of the 30 steps, of `value(k, start,
+    step)` over the windows `k` (of 8 steps, from `start`) that hold it."""
+    return np.array(
+        [
+            reduce(
+                [
+                    value(k, start, step)
+                    for k, start in enumerate(starts)
+                    if start <= step < start + 8
+                ],
+                axis=0,
+            )
+            for step in range(30)
+        ]
+    )
+
+
+def test_step_errors_are_the_median_absolute_error_over_each_steps_windows():
+    series, starts, windows, reconstructions = random_reconstructions()
+
+    errors, _ = scoring.reconstruction_errors(windows, reconstructions, starts, 30)
+
+    expected = over_holding_windows(
+        starts,
+        lambda k, start, step: np.abs(reconstructions[k, step - start] - series[step]),
+        np.median,
+    )
+    np.testing.assert_allclose(errors, expected, rtol=1e-6)
+
+
+def test_one_window_that_rebuilds_a_step_badly_is_outvoted_by_the_others():
+    windows = np.zeros((5, 5, 1))
+    reconstructions = np.full((5, 5, 1), 0.1)
+    reconstructions[2, 2] = 10.0  # Window 2 misses step 4, its middle step.
+
+    errors, _ = scoring.reconstruction_errors(windows, reconstructions, np.arange(5), 9)
+
+    np.testing.assert_allclose(errors[:, 0], 0.1, rtol=1e-6)
+
+
+def test_window_errors_spread_each_windows_root_mean_squared_error_over_its_steps():
+    series, starts, windows, reconstructions = random_reconstructions()
+
     _, errors = scoring.reconstruction_errors(windows, reconstructions, starts, 30)
 
-    expected = np.zeros((30, 2))
-    for step in range(30):
-        holding = [
-            np.sqrt(
-                ((reconstructions[k] - series[start : start + 8]) ** 2).mean(axis=0)
-            )
-            for k, start in enumerate(starts)
-            if start <= step < start + 8
-        ]
-        expected[step] = np.mean(holding, axis=0)
+    expected = over_holding_windows(
+        starts,
+        lambda k, start, step: np.sqrt(
+            ((reconstructions[k] - series[start : start + 8]) ** 2).mean(axis=0)
+        ),
+        np.mean,
+    )
     np.testing.assert_allclose(errors, expected)
 
 

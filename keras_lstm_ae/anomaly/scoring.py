@@ -1,9 +1,9 @@
 """From one long series to windows, and from windows' errors back to steps.
 
 A detector reconstructs overlapping windows of a series. Every step lies in
-one or more windows; its error is the mean, over those windows, of the squared
-difference between the step and its reconstruction. So every step is scored,
-the first and last included, and a score is never NaN.
+one or more windows, and its errors come from its reconstructions in all of
+them (see `reconstruction_errors`). So every step is scored, the first and
+last included, and a score is never NaN.
 """
 
 import numpy as np
@@ -149,15 +149,18 @@ def cut_windows(series, window, starts):
 def reconstruction_errors(windows, reconstructions, starts, steps):
     """Each step's step error and window error, per feature.
 
-    Both are root mean squares, in the units of the series. A step's step
-    error is the root mean square, over the windows that hold it, of its
-    reconstruction errors: sharp where one value is wrong. Its window error
+    Both are in the units of the series. A step's step error is the median,
+    over the windows that hold it, of its absolute reconstruction error:
+    sharp where one value is wrong. An anomaly is rebuilt badly by every
+    window that holds it, while a normal step that the model misses at a few
+    alignments of the window (a sharp beat whose peak 6 of its 38 windows
+    miss, say) is outvoted by the others. Its window error
     is the mean, over those windows, of each window's root mean squared
-    error, so a change that spreads small errors over a whole window (a cycle
-    of another shape, say) counts as much as one large error. Taking each
-    window's root before the mean keeps a window that the model rebuilds
-    very badly (one that straddles the edge of a level shift, say) from
-    outweighing the other windows of a step, as a distance would.
+    error, so a change that spreads small errors over a whole window (a
+    cycle of another shape, say) counts as much as one large error. Taking
+    each window's root before the mean keeps a window that the model
+    rebuilds very badly (one that straddles the edge of a level shift, say)
+    from outweighing the other windows of a step, as a distance would.
 
     Args:
         windows: `(n_windows, window, features)`, cut at `starts`.
@@ -171,17 +174,21 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
 
     Example:
 
-    >>> windows, starts = np.zeros((2, 2, 1)), np.array([0, 1])
-    >>> rebuilt = np.array([[[1.0], [7.0]], [[1.0], [7.0]]])
-    >>> step, window = reconstruction_errors(windows, rebuilt, starts, steps=3)
+    >>> windows, starts = np.zeros((3, 2, 1)), np.array([0, 1, 2])
+    >>> rebuilt = np.array([[[1.0], [7.0]], [[1.0], [7.0]], [[1.0], [7.0]]])
+    >>> step, window = reconstruction_errors(windows, rebuilt, starts, steps=4)
     >>> step[:, 0].tolist(), window[:, 0].tolist()
-    ([1.0, 5.0, 7.0], [5.0, 5.0, 5.0])
+    ([1.0, 4.0, 4.0, 7.0], [5.0, 5.0, 5.0, 5.0])
     """
-    squared = (reconstructions - windows) ** 2
-    window_rms = np.sqrt(squared.mean(axis=1, keepdims=True, dtype=np.float64))
+    differences = reconstructions - windows
+    window_rms = np.sqrt(
+        np.mean(differences**2, axis=1, keepdims=True, dtype=np.float64)
+    )
     return (
-        np.sqrt(mean_over_windows(squared, starts, steps)),
-        mean_over_windows(np.broadcast_to(window_rms, squared.shape), starts, steps),
+        median_over_windows(np.abs(differences), starts, steps),
+        mean_over_windows(
+            np.broadcast_to(window_rms, differences.shape), starts, steps
+        ),
     )
 
 
@@ -206,6 +213,40 @@ def mean_over_windows(values, starts, steps):
         sums[starts + offset] += values[:, offset]
         counts[starts + offset] += 1
     return sums / counts[:, None]
+
+
+def median_over_windows(values, starts, steps):
+    """As `mean_over_windows`, with the median over a step's windows instead
+    of the mean (the mean of the two middle values for an even count).
+
+    Example:
+
+    >>> values = np.array([[[1.0], [9.0]], [[2.0], [4.0]], [[3.0], [5.0]]])
+    >>> median_over_windows(values, np.array([0, 1, 2]), 4)[:, 0].tolist()
+    [1.0, 5.5, 3.5, 5.0]
+    """
+    window, features = values.shape[1:]
+    counts = np.zeros(steps, dtype=np.int64)
+    for offset in range(window):
+        counts[starts + offset] += 1
+    rows = np.arange(steps)
+    lower, upper = (counts - 1) // 2, counts // 2
+    medians = np.empty((steps, features))
+    dtype = np.result_type(values.dtype, np.float32)
+    # One feature at a time, so that a stretch of steps by the windows that
+    # hold each of them stays a few MB however many features there are.
+    for feature in range(features):
+        held = np.full((steps, counts.max()), np.inf, dtype=dtype)
+        filled = np.zeros(steps, dtype=np.int64)
+        for offset in range(window):  # As in `mean_over_windows`: exact.
+            index = starts + offset
+            held[index, filled[index]] = values[:, offset, feature]
+            filled[index] += 1
+        held.sort(axis=1)  # The padding (inf) last.
+        medians[:, feature] = (
+            held[rows, lower].astype(np.float64) + held[rows, upper]
+        ) / 2
+    return medians
 
 
 def fill_missing(series):
