@@ -87,14 +87,21 @@ def restore_only(backup):
     Under `torch.distributed`, every process restores the same backup when
     a run resumes, and rank 0's callback alone writes it (and removes it at
     the end): two processes writing one file would leave it half-written.
+    The copy keeps `on_train_begin`, which restores, and does nothing at the
+    ends of batches, epochs and training, where the original writes and
+    removes; no private method of Keras is touched.
 
     Example:
 
-    >>> backup = keras.callbacks.BackupAndRestore("backup")
-    >>> restore_only(backup)._save_model() is None
-    True
+    >>> import os, tempfile
+    >>> folder = os.path.join(tempfile.mkdtemp(), "backup")
+    >>> reader = restore_only(keras.callbacks.BackupAndRestore(folder))
+    >>> reader.on_epoch_end(0)
+    >>> os.path.exists(folder)
+    False
     """
     reader = copy.copy(backup)
-    reader._save_model = lambda: None
+    reader.on_train_batch_end = lambda batch, logs=None: None
+    reader.on_epoch_end = lambda epoch, logs=None: None
     reader.on_train_end = lambda logs=None: None
     return reader
