@@ -154,9 +154,8 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
     sharp where one value is wrong. An anomaly is rebuilt badly by every
     window that holds it, while a normal step that the model misses at a few
     alignments of the window (a sharp beat whose peak 6 of its 38 windows
-    miss, say) is outvoted by the others. Its window error
-    is the mean, over those windows, of each window's root mean squared
-    error, so a change that spreads small errors over a whole window (a
+    miss, say) is outvoted by the others. Its window error is the mean,
+    over those windows, of each window's root mean squared error, so a change that spreads small errors over a whole window (a
     cycle of another shape, say) counts as much as one large error. Taking
     each window's root before the mean keeps a window that the model
     rebuilds very badly (one that straddles the edge of a level shift, say)
