@@ -155,11 +155,12 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
     window that holds it, while a normal step that the model misses at a few
     alignments of the window (a sharp beat whose peak 6 of its 38 windows
     miss, say) is outvoted by the others. Its window error is the mean,
-    over those windows, of each window's root mean squared error, so a change that spreads small errors over a whole window (a
-    cycle of another shape, say) counts as much as one large error. Taking
-    each window's root before the mean keeps a window that the model
-    rebuilds very badly (one that straddles the edge of a level shift, say)
-    from outweighing the other windows of a step, as a distance would.
+    over those windows, of each window's root mean squared error, so a
+    change that spreads small errors over a whole window (a cycle of another
+    shape, say) counts as much as one large error. Taking each window's root
+    before the mean keeps a window that the model rebuilds very badly (one
+    that straddles the edge of a level shift, say) from outweighing the
+    other windows of a step, as a distance would.
 
     Args:
         windows: `(n_windows, window, features)`, cut at `starts`.
@@ -225,8 +226,13 @@ def median_over_windows(values, starts, steps):
     [1.0, 5.5, 3.5, 5.0]
     """
     window, features = values.shape[1:]
+    # Each window's column, at each of its offsets, among the windows that
+    # hold that step; the counts are then the windows per step. Starts are
+    # distinct, so within one offset no step is hit twice.
     counts = np.zeros(steps, dtype=np.int64)
+    columns = np.empty((window, len(starts)), dtype=np.int64)
     for offset in range(window):
+        columns[offset] = counts[starts + offset]
         counts[starts + offset] += 1
     rows = np.arange(steps)
     lower, upper = (counts - 1) // 2, counts // 2
@@ -236,11 +242,8 @@ def median_over_windows(values, starts, steps):
     # hold each of them stays a few MB however many features there are.
     for feature in range(features):
         held = np.full((steps, counts.max()), np.inf, dtype=dtype)
-        filled = np.zeros(steps, dtype=np.int64)
-        for offset in range(window):  # As in `mean_over_windows`: exact.
-            index = starts + offset
-            held[index, filled[index]] = values[:, offset, feature]
-            filled[index] += 1
+        for offset in range(window):
+            held[starts + offset, columns[offset]] = values[:, offset, feature]
         held.sort(axis=1)  # The padding (inf) last.
         medians[:, feature] = (
             held[rows, lower].astype(np.float64) + held[rows, upper]
