@@ -25,6 +25,7 @@ def ragged_csv(path, count=12):
     return rows
 
 
+@pytest.mark.backend_neutral
 def test_fit_on_a_ragged_wide_csv_writes_model_history_encodings_and_figures(
     tmp_path,
 ):
@@ -52,6 +53,7 @@ def test_fit_on_a_ragged_wide_csv_writes_model_history_encodings_and_figures(
         assert (run / name).read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.backend_neutral
 def test_fit_on_a_3d_npy_then_encode_new_data(tmp_path):
     x = np.random.default_rng(0).normal(size=(10, 6, 2)).astype("float32")
     np.save(tmp_path / "x.npy", x)
@@ -100,6 +102,7 @@ def test_a_long_table_is_grouped_by_id_and_ordered_by_time(tmp_path):
     assert [s[:, 0].tolist() for s in sequences] == [[1, 2, 3], [4, 5], [9]]
 
 
+@pytest.mark.backend_neutral
 def test_detect_writes_scores_flags_and_a_figure(tmp_path):
     steps = np.arange(600)
     values = np.sin(2 * np.pi * steps / 25)
@@ -175,6 +178,7 @@ def test_errors_end_with_one_line_and_status_2(
     assert message in error
 
 
+@pytest.mark.backend_neutral
 def test_fit_refuses_an_output_folder_that_holds_another_run(tmp_path, capsys):
     ragged_csv(tmp_path / "ragged.csv")
     arguments = ["fit", str(tmp_path / "ragged.csv"), "--out", str(tmp_path / "run")]
@@ -226,6 +230,7 @@ def test_an_interrupted_fit_resumes_where_it_stopped(tmp_path, monkeypatch, caps
     assert len(encoder.history_["loss"]) == 4
 
 
+@pytest.mark.backend_neutral
 def test_resume_needs_a_run_of_the_same_data(tmp_path, capsys):
     ragged_csv(tmp_path / "ragged.csv")
     ragged_csv(tmp_path / "other.csv")
@@ -307,6 +312,7 @@ def test_the_program_runs_as_python_m_keras_lstm_ae(tmp_path):
     assert missing.stderr.strip().endswith("missing.csv: no such file.")
 
 
+@pytest.mark.backend_neutral
 def test_demo_writes_model_encodings_and_figures(tmp_path):
     status = cli.main(["demo", "--out", str(tmp_path / "demo"), "--epochs", "1"])
 

@@ -22,6 +22,7 @@ def autoencoder():
     return model
 
 
+@pytest.mark.cross_backend
 def test_backend_defaults_to_torch():
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     code = "import keras_lstm_ae, keras; print(keras.backend.backend())"
