@@ -66,8 +66,22 @@ class SequenceModelEstimator(BaseEstimator):
         return params
 
     def set_params(self, **params):
-        """Sets constructor arguments, `**model_options` included; returns self."""
+        """Sets constructor arguments, `**model_options` included; returns self.
+
+        Raises:
+            ValueError: If a name is neither a constructor argument nor an
+                `LSTMAutoencoder` option (a misspelt `threshhold`, say), as
+                scikit-learn's `set_params` raises.
+        """
         own = set(super().get_params(deep=False))
+        options = model_option_names()
+        for name in params:
+            if name not in own and name not in options:
+                raise ValueError(
+                    f"{type(self).__name__} has no parameter {name!r}; its "
+                    f"parameters are {', '.join(sorted(own))}, and the "
+                    f"LSTMAutoencoder options {', '.join(options)}."
+                )
         for name in list(params):
             if name not in own:
                 self._model_options[name] = params.pop(name)
@@ -301,6 +315,13 @@ class SequenceModelEstimator(BaseEstimator):
             raise ValueError(
                 f"{path!r} holds a saved {saved}, not the {cls.__name__} that "
                 "was asked for."
+            )
+        version = document.get("format_version")
+        if not isinstance(version, int) or version > STATE_FORMAT_VERSION:
+            raise ValueError(
+                f"{path!r} was written in format version {version!r}; this "
+                f"keras_lstm_ae reads versions up to {STATE_FORMAT_VERSION}. "
+                "Load it with the keras_lstm_ae that wrote it, or a newer one."
             )
         return cls._from_document(document, model)
 

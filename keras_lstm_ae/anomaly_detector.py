@@ -1,5 +1,7 @@
 """`AnomalyDetector`: which steps of a recording are abnormal."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -129,6 +131,10 @@ class AnomalyDetector(SequenceModelEstimator):
             `GaussianErrorModel`; else `None`.
         history_: The training history (`loss`, `val_loss`).
         n_features_in_: Features per step.
+        feature_names_in_: The column names of a training `DataFrame`,
+            when they are all strings (as in scikit-learn). A `DataFrame`
+            passed to `score` must then have the same columns in the same
+            order.
 
     Example:
 
@@ -213,6 +219,7 @@ class AnomalyDetector(SequenceModelEstimator):
             raise TypeError(f"`detrend` must be True or False; got {self.detrend!r}.")
         time_stretch = check_rate(self.time_stretch, "time_stretch")
         values = _as_series(series, "series")
+        names = _feature_names(series)
         window = self._choose_window(values)
         stride = self.stride or _auto_stride(len(values), window)
         raw = Recording(values, window, TREND_WINDOWS if self.detrend else None)
@@ -221,6 +228,16 @@ class AnomalyDetector(SequenceModelEstimator):
         segment_length = segments.auto_segment_length(window)
 
         held_out, training = self._split(recording, window)
+        if spec == "gaussian" and not held_out:
+            warnings.warn(
+                f"The series has too few steps ({len(values)}) to hold out a "
+                f"window ({window} steps) with validation_split="
+                f'{self.validation_split}: the "gaussian" rule is fitted on '
+                "the training steps' errors, which are lower than on new "
+                "normal data, so expect more false alarms. Pass a longer "
+                "series or a larger `validation_split`.",
+                stacklevel=2,
+            )
         rng = np.random.default_rng(self.seed)
         inputs = _segmented_windows(training, stride, segment_length, rng, time_stretch)
         validation = _segmented_windows(held_out, stride, segment_length, rng)
@@ -233,6 +250,10 @@ class AnomalyDetector(SequenceModelEstimator):
         self.stride_ = stride
         self.segment_length_ = segment_length
         self.n_features_in_ = values.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_  # From an earlier fit.
 
         # Each feature's errors are measured against the worst of them on the
         # training series, so that a channel the model rebuilds less
@@ -368,6 +389,14 @@ class AnomalyDetector(SequenceModelEstimator):
                 f"`series` has {values.shape[1]} feature(s); this detector was "
                 f"fitted on {self.n_features_in_}."
             )
+        names = _feature_names(series)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted_names is not None and names != fitted_names:
+            raise ValueError(
+                f"`series` has the columns {names}; this detector was fitted "
+                f"on {fitted_names}, in that order. Select them with "
+                "`series[detector.feature_names_in_]`."
+            )
         if len(values) < self.window_:
             raise ValueError(
                 f"`series` has {len(values)} steps, fewer than the window "
@@ -376,7 +405,7 @@ class AnomalyDetector(SequenceModelEstimator):
         trend = TREND_WINDOWS if self.detrend else None
         return Recording(values, self.window_, trend, scaler=self.scaler_)
 
-    def score(self, series, per_feature=False):
+    def score(self, series, *, per_feature=False):
         """One anomaly score per step: higher is more abnormal.
 
         Args:
@@ -400,6 +429,10 @@ class AnomalyDetector(SequenceModelEstimator):
             ValueError: If `series` has other features than in `fit`, is
                 shorter than the window, or is all NaN.
         """
+        if not isinstance(per_feature, (bool, np.bool_)):
+            raise TypeError(
+                f"`per_feature` must be True or False; got {per_feature!r}."
+            )
         recording = self._recording(series, "score")
         return self._scores_of(
             self._error_stretches(recording), len(recording), per_feature
@@ -448,6 +481,7 @@ class AnomalyDetector(SequenceModelEstimator):
             "stride": self.stride_,
             "segment_length": self.segment_length_,
             "n_features_in": self.n_features_in_,
+            "feature_names_in": getattr(self, "feature_names_in_", None),
             "threshold": self.threshold_,
             "train_scores": self.train_scores_,
             "step_error_scale": self.step_error_scale_,
@@ -464,6 +498,8 @@ class AnomalyDetector(SequenceModelEstimator):
         self.stride_ = state["stride"]
         self.segment_length_ = state["segment_length"]
         self.n_features_in_ = state["n_features_in"]
+        if state.get("feature_names_in") is not None:
+            self.feature_names_in_ = list(state["feature_names_in"])
         self.threshold_ = state["threshold"]
         self.train_scores_ = np.asarray(state["train_scores"], dtype=np.float64)
         self.step_error_scale_ = np.asarray(state["step_error_scale"], dtype=np.float64)
@@ -556,6 +592,16 @@ def _as_series(series, name):
             f"`{name}` {what}: there is nothing to score. NaN marks missing values."
         )
     return values
+
+
+def _feature_names(series):
+    """A `DataFrame`'s column names, as a list, when they are all strings
+    (scikit-learn's rule); else `None`."""
+    if isinstance(series, pd.DataFrame) and all(
+        isinstance(name, str) for name in series.columns
+    ):
+        return list(series.columns)
+    return None
 
 
 def load_detector(filepath):

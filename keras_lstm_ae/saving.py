@@ -12,7 +12,9 @@ def write_atomically(filepath, write, suffix):
 
     The temporary file lives in the same folder, so the final `os.replace` is
     atomic: a save that is interrupted or fails leaves any earlier file at
-    `filepath` untouched, and no partial file behind. `write` creates the file
+    `filepath` untouched, and no partial file behind. The file is flushed to
+    disk before the rename, and the folder after it, so that not even a
+    power cut leaves a half-written file under the name. `write` creates the file
     itself, so it gets the usual permissions (not `mkstemp`'s private ones).
 
     Args:
@@ -29,10 +31,27 @@ def write_atomically(filepath, write, suffix):
     os.remove(temporary)  # Only the unique name is kept.
     try:
         write(temporary)
+        _flush_to_disk(temporary)
         os.replace(temporary, filepath)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+    _flush_to_disk(folder)  # The rename itself, where the system allows it.
+
+
+def _flush_to_disk(path):
+    """Asks the system to put `path` (a file, or a folder's entries) on disk,
+    so that a power cut after the rename finds the new file whole."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # A folder cannot be opened on Windows: nothing to do.
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # Some file systems refuse fsync on folders.
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def saved_suffix(filepath, allowed):

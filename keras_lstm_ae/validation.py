@@ -113,6 +113,12 @@ def count_infinite(array, chunk=CHUNK_ROWS):
 
 def _check_numeric_dtype(array, name):
     """Raises as `as_float_array` does for an array's dtype; returns it."""
+    if array.dtype.kind in "mM":  # NumPy counts timedelta64 as a number.
+        raise TypeError(
+            f"`{name}` must hold numbers; got dtype {array.dtype} (times or "
+            "durations: convert them to numbers of a unit you choose first, "
+            "or drop them)."
+        )
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         raise TypeError(
             f"`{name}` must hold numbers; got dtype {array.dtype} "
@@ -138,8 +144,9 @@ def as_float_array(x, name="x"):
     if array.dtype == object:
         raise TypeError(
             f"`{name}` holds Python objects, not numbers (ragged sequences, "
-            "or mixed types). Pad ragged sequences with "
-            "`keras_lstm_ae.pad_sequences`, and convert text columns to numbers."
+            "mixed types, or None). Pad ragged sequences with "
+            "`keras_lstm_ae.pad_sequences`, convert text columns to numbers, "
+            "and mark missing values with NaN, not None."
         )
     return _check_numeric_dtype(array, name).astype("float32", copy=False)
 

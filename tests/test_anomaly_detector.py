@@ -379,6 +379,35 @@ def test_pandas_series_and_frames_score_like_arrays(fitted):
     )
 
 
+def test_a_frame_must_have_the_training_frames_columns_in_their_order(tmp_path):
+    series = periodic(features=2)
+    frame = pd.DataFrame(series, columns=["pressure", "flow"])
+    detector = lae.AnomalyDetector(**QUICK).fit(frame)
+    detector.save(tmp_path / "detector.keras")
+    loaded = lae.load_detector(tmp_path / "detector.keras")
+
+    for fitted_detector in (detector, loaded):
+        assert fitted_detector.feature_names_in_ == ["pressure", "flow"]
+        with pytest.raises(ValueError, match=r"columns \['flow', 'pressure'\]"):
+            fitted_detector.score(frame[["flow", "pressure"]])
+        with pytest.raises(ValueError, match="columns"):
+            fitted_detector.predict(frame.rename(columns={"flow": "speed"}))
+    # An array has no names to check: it is scored as the frame.
+    np.testing.assert_array_equal(detector.score(series), detector.score(frame))
+    np.testing.assert_allclose(loaded.score(frame), detector.score(frame), rtol=1e-6)
+    # A later fit on an array forgets the names.
+    assert not hasattr(detector.fit(series), "feature_names_in_")
+
+
+def test_per_feature_is_a_keyword_that_must_be_true_or_false(fitted):
+    series = periodic(seed=1)
+
+    with pytest.raises(TypeError, match="`per_feature` must be True or False"):
+        fitted.score(series, per_feature="no")
+    with pytest.raises(TypeError, match="positional"):
+        fitted.score(series, True)
+
+
 def test_score_windows_gives_each_windows_mean_squared_error(fitted):
     series = periodic(seed=1)
     scaled = fitted.scaler_.transform(
@@ -454,6 +483,26 @@ def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
 # --- Estimator API and files ---
 
 
+def test_the_gaussian_rule_warns_when_nothing_can_be_held_out():
+    detector = lae.AnomalyDetector(threshold="gaussian", validation_split=0.0, **QUICK)
+
+    with pytest.warns(UserWarning, match="fitted on the training steps' errors"):
+        detector.fit(periodic(steps=200))
+    # Fitted on the training steps' errors, its largest score is the threshold.
+    assert detector.threshold_ == pytest.approx(detector.train_scores_.max())
+
+
+def test_set_params_refuses_a_name_that_is_no_parameter():
+    detector = lae.AnomalyDetector()
+
+    with pytest.raises(ValueError, match="no parameter 'threshhold'"):
+        detector.set_params(threshhold=("std", 3))
+    assert detector.get_params()["threshold"] == "max"  # Nothing was set.
+    detector.set_params(threshold=("std", 3), units=(4,))
+    assert detector.get_params()["threshold"] == ("std", 3)
+    assert detector.get_params()["units"] == (4,)
+
+
 def test_params_and_clone_keep_model_options():
     detector = lae.AnomalyDetector(window=30, threshold=("std", 3), units=(4,))
 
@@ -501,6 +550,30 @@ def test_load_detector_refuses_an_encoder_file(tmp_path):
         lae.load_detector(tmp_path / "encoder.keras")
 
 
+def test_load_detector_refuses_a_file_of_a_newer_format(fitted, tmp_path):
+    import json
+    import zipfile
+
+    from keras_lstm_ae._estimator import STATE_ENTRY
+
+    fitted.save(tmp_path / "detector.keras")
+    newer = tmp_path / "newer.keras"
+    with (
+        zipfile.ZipFile(tmp_path / "detector.keras") as source,
+        zipfile.ZipFile(newer, "w") as copy,
+    ):
+        for entry in source.namelist():
+            content = source.read(entry)
+            if entry == STATE_ENTRY:
+                document = json.loads(content)
+                document["format_version"] = 99
+                content = json.dumps(document)
+            copy.writestr(entry, content)
+
+    with pytest.raises(ValueError, match="format version 99.*reads versions up to 1"):
+        lae.load_detector(newer)
+
+
 # --- Bad input, refused before any training ---
 
 
@@ -521,6 +594,8 @@ def test_load_detector_refuses_an_encoder_file(tmp_path):
         (np.zeros(100), {"time_stretch": "a"}, TypeError, "`time_stretch` must be"),
         (np.zeros(100), {"time_stretch": -0.1}, ValueError, "`time_stretch` must be"),
         (np.zeros(100), {"time_stretch": 1.0}, ValueError, "`time_stretch` must be"),
+        (np.arange(100).astype("m8[s]"), {}, TypeError, "durations"),
+        ([1.0, None] * 50, {}, TypeError, "NaN, not None"),
     ],
 )
 def test_bad_input_is_refused_before_training(series, arguments, error, message):
@@ -585,6 +660,10 @@ def test_plot_detection_refuses_scores_of_another_shape():
         lae.plot_detection(np.zeros((10, 2)), np.zeros((10, 2)))
     with pytest.raises(ValueError, match=r"`feature_scores` must have shape"):
         lae.plot_detection(np.zeros((10, 2)), np.zeros(10), feature_scores=np.zeros(10))
+    with pytest.raises(ValueError, match=r"`labels` must have shape \(10,\)"):
+        lae.plot_detection(np.zeros(10), np.zeros(10), labels=np.zeros(9))
+    with pytest.raises(ValueError, match=r"`labels` must have shape \(10,\)"):
+        lae.plot_anomaly_scores(np.zeros(10), labels=np.zeros(11))
 
 
 # --- Recordings on disk, read a stretch at a time ---

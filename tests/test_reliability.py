@@ -3,6 +3,7 @@
 import os
 import stat
 import zipfile
+from pathlib import Path
 
 import hypothesis
 import keras
@@ -194,6 +195,34 @@ def test_interrupted_save_leaves_the_earlier_file_intact(
         compiled.save(path)
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ["ae.keras"]
+
+
+@pytest.mark.backend_neutral
+def test_a_saved_file_is_on_disk_before_its_name_is(tmp_path, monkeypatch):
+    from keras_lstm_ae.saving import write_atomically
+
+    events = []
+    fsync, replace = os.fsync, os.replace
+
+    def recorded_fsync(descriptor):
+        events.append(("fsync", os.fstat(descriptor).st_ino))
+        fsync(descriptor)
+
+    def recorded_replace(source, target):
+        events.append(("replace", os.stat(source).st_ino))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", recorded_fsync)
+    monkeypatch.setattr(os, "replace", recorded_replace)
+    target = tmp_path / "notes.txt"
+
+    write_atomically(target, lambda path: Path(path).write_text("saved"), ".txt")
+
+    assert target.read_text() == "saved"
+    # The new file is flushed, then renamed (a rename keeps the inode), then
+    # the folder that now names it is flushed.
+    file, folder = target.stat().st_ino, tmp_path.stat().st_ino
+    assert events == [("fsync", file), ("replace", file), ("fsync", folder)]
 
 
 def test_save_refuses_to_overwrite_when_asked(compiled, tmp_path):

@@ -56,7 +56,9 @@ def plot_anomaly_scores(
     if labels is not None:
         labels = np.asarray(labels, dtype=bool)
         if labels.shape != (n,):
-            raise ValueError(f"labels has shape {labels.shape}, expected ({n},).")
+            raise ValueError(
+                f"`labels` must have shape ({n},), one per score; got {labels.shape}."
+            )
         _shade_labelled(ax, x, labels)
 
     if np.issubdtype(x.dtype, np.datetime64):
@@ -161,6 +163,13 @@ def plot_detection(
         raise ValueError(
             f"`feature_names` must hold {features} names; got {len(names)}."
         )
+    if labels is not None:
+        labels = np.asarray(labels, dtype=bool)
+        if labels.shape != (steps,):
+            raise ValueError(
+                f"`labels` must have shape ({steps},), one per step; got "
+                f"{labels.shape}."
+            )
     if axes is None:
         plt = _pyplot()
         _, axes = plt.subplots(
@@ -208,7 +217,7 @@ def plot_detection(
             )
             label = "_nolegend_"
         if labels is not None:
-            _shade_labelled(ax, time.astype(float), np.asarray(labels, dtype=bool))
+            _shade_labelled(ax, time.astype(float), labels)
         if feature == 0:
             # One legend, above the panels, for what every panel shows.
             handles += [p for p in ax.patches if p.get_label() == "labelled anomaly"]
