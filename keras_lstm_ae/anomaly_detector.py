@@ -554,7 +554,8 @@ def _auto_stride(steps, window):
 
 
 def _as_series(series, name):
-    """One series as a float32 `(steps, features)` array, checked."""
+    """One series as a `(steps, features)` array, checked: float32, or
+    float64 for float64 values (see `as_float_array`'s `keep_precision`)."""
     if isinstance(series, (pd.Series, pd.DataFrame)):
         series = pandas_to_numpy(series, name)
     if series is None or isinstance(series, (str, bytes, dict)):
@@ -568,7 +569,7 @@ def _as_series(series, name):
         as_float_array(series[:0], name)
         values = series
     else:
-        values = as_float_array(series, name)
+        values = as_float_array(series, name, keep_precision=True)
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or 0 in values.shape:

@@ -39,8 +39,9 @@ def _split_structure(x, name="x"):
     an array `(steps, features)` or `(samples, timesteps, features)`.
 
     Returns:
-        A tuple `(steps, rebuild)`: a float32 array `(total_steps, features)`
-        and a function that puts an array of the same shape back into the
+        A tuple `(steps, rebuild)`: an array `(total_steps, features)`,
+        float64 for float64 or wide integer arrays and float32 otherwise
+        (a list's sequences are float32), and a function that puts an array of the same shape back into the
         structure of `x` (array to array, list to list, DataFrame to DataFrame).
     """
     if isinstance(x, (list, tuple)):
@@ -59,10 +60,12 @@ def _split_structure(x, name="x"):
         raise TypeError(
             f"`{name}` is a 1-D Series. For one feature, pass `{name}.to_frame()`."
         )
+    # float64 stays float64 until it is scaled: the output is float32, but a
+    # mean far from zero leaves little of the variation in float32.
     if isinstance(x, pd.DataFrame):
-        array = as_float_array(pandas_to_numpy(x, name), name)
+        array = as_float_array(pandas_to_numpy(x, name), name, keep_precision=True)
     else:
-        array = as_float_array(x, name)
+        array = as_float_array(x, name, keep_precision=True)
     if array.ndim not in (2, 3):
         hint = ""
         if array.ndim == 1:

@@ -379,6 +379,23 @@ def test_pandas_series_and_frames_score_like_arrays(fitted):
     )
 
 
+@pytest.mark.backend_neutral
+@pytest.mark.parametrize("detrend", [True, False])
+def test_a_large_level_is_scored_as_the_same_series_without_it(detrend):
+    # float32 holds 10,000,000 only to within 1, more than the cycle's range.
+    normal, test = periodic(), periodic(seed=1)
+    test[300] += 3.0
+    options = {**QUICK, "detrend": detrend}
+    plain = lae.AnomalyDetector(**options).fit(normal)
+
+    raised = lae.AnomalyDetector(**options).fit(normal + 1e7)
+
+    assert raised.window_ == plain.window_ == PERIOD
+    scores = raised.score(test + 1e7)
+    np.testing.assert_allclose(scores, plain.score(test), rtol=1e-3, atol=1e-4)
+    assert int(np.argmax(scores)) == 300
+
+
 def test_a_frame_must_have_the_training_frames_columns_in_their_order(tmp_path):
     series = periodic(features=2)
     frame = pd.DataFrame(series, columns=["pressure", "flow"])

@@ -96,6 +96,25 @@ def test_standard_scaler_output_has_zero_mean_and_unit_std():
     np.testing.assert_allclose(np.nanstd(scaled, axis=(0, 1)), 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("scaler_class", [StandardScaler, MinMaxScaler])
+def test_a_large_level_keeps_its_variation_through_scaling(scaler_class):
+    # float32 holds 10,000,000 only to within 1: the variation would be gone.
+    small = np.random.default_rng(0).normal(0.0, 0.1, size=(200, 2))
+    large = small + 1e7
+
+    np.testing.assert_allclose(
+        scaler_class().fit(large).transform(large),
+        scaler_class().fit(small).transform(small),
+        atol=1e-5,
+    )
+    frame = pd.DataFrame(large, columns=["a", "b"])
+    np.testing.assert_allclose(
+        scaler_class().fit(frame).transform(frame).to_numpy(),
+        scaler_class().fit(small).transform(small),
+        atol=1e-5,
+    )
+
+
 def test_standard_scaler_constant_feature_gets_scale_one():
     data = np.array([[0.1, 1.0], [0.1, 2.0], [0.1, 3.0]])
     scaler = StandardScaler().fit(data)

@@ -72,11 +72,14 @@ class Recording:
         return other
 
     def read(self, start, stop):
-        """Prepared steps `[start, stop)`, a float32 `(stop - start, features)`."""
+        """Prepared steps `[start, stop)`, `(stop - start, features)`: float32
+        once scaled; before, in the precision of the series (float64 for
+        float64 values, so that a large level does not round its variation
+        away before the trend or the mean is taken off)."""
         stretch = self._prepare(self._start + start, self._start + stop)
-        if self.scaler is not None:
-            stretch = self.scaler.transform(stretch)
-        return np.asarray(stretch, dtype=np.float32)
+        if self.scaler is None:
+            return stretch
+        return np.asarray(self.scaler.transform(stretch), dtype=np.float32)
 
     def stretches(self, steps=STRETCH_STEPS):
         """Yields the whole recording, prepared, `steps` at a time."""
@@ -120,7 +123,10 @@ class Recording:
 
 
 def fill_stretch(values, start, stop):
-    """`values[start:stop]` as float32, its NaN interpolated from neighbours.
+    """`values[start:stop]` as floats, its NaN interpolated from neighbours.
+
+    float32 values stay float32; float64 values (and integers wider than 16
+    bits) become float64.
 
     The same as `scoring.fill_missing(values)[start:stop]`: a gap at either
     end of the stretch is filled from the nearest known values outside it,
@@ -133,7 +139,8 @@ def fill_stretch(values, start, stop):
     >>> fill_stretch(values, 1, 3)[:, 0].tolist()
     [1.0, 2.0]
     """
-    stretch = np.array(values[start:stop], dtype=np.float32)
+    dtype = np.result_type(values.dtype, np.float32)
+    stretch = np.array(values[start:stop], dtype=dtype)
     missing = np.isnan(stretch)
     if not missing.any():
         return stretch
@@ -155,7 +162,7 @@ def fill_stretch(values, start, stop):
         stretch[:, feature] = np.interp(
             positions,
             np.asarray(known_positions),
-            np.asarray(known_values, dtype=np.float32),
+            np.asarray(known_values, dtype=dtype),
         )
     return stretch
 
@@ -171,7 +178,7 @@ def _nearest_known(values, feature, edge, backwards):
             for s in range(edge, len(values), CHUNK_ROWS)
         )
     for low, high in bounds:
-        column = np.asarray(values[low:high, feature], dtype=np.float32)
+        column = np.asarray(values[low:high, feature], dtype=np.float64)
         known = np.flatnonzero(~np.isnan(column))
         if known.size:
             step = known[-1] if backwards else known[0]

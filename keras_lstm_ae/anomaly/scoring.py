@@ -287,7 +287,8 @@ def remove_trend(series, window, windows=8):
         windows: Windows of the moving median. Defaults to 8.
 
     Returns:
-        A float32 array of the same shape.
+        An array of the same shape: float64 for float64 values, else
+        float32.
 
     Example:
 
@@ -296,11 +297,12 @@ def remove_trend(series, window, windows=8):
     >>> remove_trend(rising, 3, windows=3)[12:18, 0].round(3).tolist()
     [0.0, 3.0, -3.0, 0.0, 3.0, -3.0]
     """
-    series = np.asarray(series, dtype=np.float32)
+    series = np.asarray(series)
+    dtype = np.result_type(series.dtype, np.float32)
     frame = pd.DataFrame(series.astype(np.float64))
     means = frame.rolling(int(window), center=True, min_periods=1).mean()
     level = means.rolling(int(windows * window), center=True, min_periods=1).median()
-    return (series - level.to_numpy()).astype(np.float32)
+    return (series - level.to_numpy()).astype(dtype)
 
 
 def held_out_runs(steps, window, fraction, blocks=5):
