@@ -14,8 +14,9 @@ def write_atomically(filepath, write, suffix):
     atomic: a save that is interrupted or fails leaves any earlier file at
     `filepath` untouched, and no partial file behind. The file is flushed to
     disk before the rename, and the folder after it, so that not even a
-    power cut leaves a half-written file under the name. `write` creates the file
-    itself, so it gets the usual permissions (not `mkstemp`'s private ones).
+    power cut leaves a half-written file under the name. `write` creates
+    the file itself, so it gets the usual permissions (not `mkstemp`'s
+    private ones).
 
     Args:
         filepath: Where the file must end up.

@@ -41,8 +41,9 @@ def _split_structure(x, name="x"):
     Returns:
         A tuple `(steps, rebuild)`: an array `(total_steps, features)`,
         float64 for float64 or wide integer arrays and float32 otherwise
-        (a list's sequences are float32), and a function that puts an array of the same shape back into the
-        structure of `x` (array to array, list to list, DataFrame to DataFrame).
+        (a list's sequences are float32), and a function that puts an array
+        of the same shape back into the structure of `x` (array to array,
+        list to list, DataFrame to DataFrame).
     """
     if isinstance(x, (list, tuple)):
         arrays, ndims, _ = prepare_sequences(x, name)
