@@ -5,9 +5,9 @@
 # those of the torch-only code (`torch_only`), those whose subprocesses pick
 # their backend themselves (`cross_backend`), those whose subject is code
 # above the model (`backend_neutral`), and the examples, demo and command
-# line run as scripts (`end_to_end`); see the markers in pyproject.toml. On JAX and
-# TensorFlow each new model compiles, so a run takes three times as long as
-# on torch; the scripts alone would add about 2 minutes each, and the whole
+# line run as scripts (`end_to_end`); see the markers in pyproject.toml. On
+# JAX and TensorFlow each new model compiles, so a run takes longer than on
+# torch; the scripts alone would add about 2 minutes each, and the whole
 # must stay within 15 minutes. Each run uses both cores (`-n 2`, one
 # thread per process; tests are dealt out one by one, except an
 # `xdist_group`'s, which share one process). Every run goes ahead; the status
