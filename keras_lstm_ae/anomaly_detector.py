@@ -14,6 +14,7 @@ from keras_lstm_ae.scalers import StandardScaler
 from keras_lstm_ae.validation import (
     CHUNK_ROWS,
     as_float_array,
+    check_bool,
     check_positive_int,
     check_rate,
     count_infinite,
@@ -215,8 +216,7 @@ class AnomalyDetector(SequenceModelEstimator):
         options = self._model_options_checked()
         if self.stride is not None:
             check_positive_int(self.stride, "stride")
-        if not isinstance(self.detrend, (bool, np.bool_)):
-            raise TypeError(f"`detrend` must be True or False; got {self.detrend!r}.")
+        check_bool(self.detrend, "detrend")
         time_stretch = check_rate(self.time_stretch, "time_stretch")
         values = _as_series(series, "series")
         names = _feature_names(series)
@@ -429,10 +429,7 @@ class AnomalyDetector(SequenceModelEstimator):
             ValueError: If `series` has other features than in `fit`, is
                 shorter than the window, or is all NaN.
         """
-        if not isinstance(per_feature, (bool, np.bool_)):
-            raise TypeError(
-                f"`per_feature` must be True or False; got {per_feature!r}."
-            )
+        per_feature = check_bool(per_feature, "per_feature")
         recording = self._recording(series, "score")
         return self._scores_of(
             self._error_stretches(recording), len(recording), per_feature

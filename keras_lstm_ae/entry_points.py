@@ -123,10 +123,7 @@ class CheckedEntryPoints:
                 batches are grouped too. Defaults to `False`.
         """
         arguments = _named_arguments(keras.Model.fit, self, x, y, *args, **kwargs)
-        if not isinstance(group_by_length, (bool, np.bool_)):
-            raise TypeError(
-                f"`group_by_length` must be True or False; got {group_by_length!r}."
-            )
+        group_by_length = validation.check_bool(group_by_length, "group_by_length")
         arguments["x"], arguments["y"] = self._check_pair(
             arguments.get("x"), arguments.get("y")
         )

@@ -71,6 +71,14 @@ def check_rate(value, name):
     return float(value)
 
 
+def check_bool(value, name):
+    """Returns `value` as a `bool` if it is `True` or `False` (NumPy's
+    included), or raises a `TypeError` that names `name`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False; got {value!r}.")
+    return bool(value)
+
+
 def check_choice(value, name, choices):
     """Returns `value` if it is one of `choices`, or raises a `ValueError`."""
     if value not in choices:
