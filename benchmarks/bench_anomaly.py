@@ -37,6 +37,12 @@ fitted on 1,200 steps and scored on 7,500, with one 13-step anomaly, three
 seeds and four kinds of anomaly: ROC-AUC, and whether the highest score lies
 within 100 steps of the anomaly.
 
+`--gaps` runs only the synthetic spike series with missing values: one gap
+of 20, 60 or 200 steps in its longest stretch without a spike, or 5% of the
+steps missing at random. It prints the highest score of the missing steps,
+of the known steps within a window of them, and of the other normal steps
+(all a window or more from a spike), beside the lowest score of the spikes.
+
 `--parts` adds, from the same fit, the detector's two errors alone (a step's
 own error, its windows' mean error; see `AnomalyDetector`), and
 `--no-detrend` fits a second detector with `detrend=False`: what each part of
@@ -187,6 +193,49 @@ def print_beats(seeds):
     )
 
 
+def print_gaps(seed):
+    """How missing values score, on the synthetic spike series (`--gaps`)."""
+    train, test, labels = lae.datasets.make_anomalies("spike")
+    detector = lae.AnomalyDetector(seed=seed).fit(train)
+    window, spikes = detector.window_, np.flatnonzero(labels)
+    near_spike = np.zeros(len(test), dtype=bool)
+    for step in spikes:
+        near_spike[max(0, step - window) : step + window + 1] = True
+    # The gaps lie in the middle of the longest stretch between two spikes.
+    longest = int(np.argmax(np.diff(spikes)))
+    middle = (spikes[longest] + spikes[longest + 1]) // 2
+    print(
+        f"\n| missing (seed {seed}) | missing steps, max | known steps within a "
+        "window, max | other normal steps, max | spikes, min |"
+    )
+    print("|---|---|---|---|---|")
+    rng = np.random.default_rng(seed)
+    cases = [
+        (f"a gap of {n} steps", slice(middle - n // 2, middle + n // 2))
+        for n in (20, 60, 200)
+    ]
+    cases.append(("5% of the steps, at random", rng.random(len(test)) < 0.05))
+    for name, where in cases:
+        holed = test.copy()
+        holed[where] = np.nan
+        missing = np.isnan(holed[:, 0])
+        scores = detector.score(holed)
+        beside = np.convolve(missing, np.ones(2 * window + 1), mode="same") > 0
+        beside &= ~missing & ~near_spike
+        other = ~near_spike & ~missing & ~beside
+        cells = [
+            scores[missing & ~near_spike],
+            scores[beside],
+            scores[other],
+            -scores[spikes[~missing[spikes]]],
+        ]
+        print(
+            f"| {name} | "
+            + " | ".join(f"{abs(c.max()):.2f}" if c.size else "-" for c in cells)
+            + " |"
+        )
+
+
 # Class-swap series: (samples joined to fit on, samples joined around the
 # other class's sample in each scored series), about 3,000 steps to fit on.
 CLASS_SWAPS = {"GunPoint": (20, 18), "ItalyPowerDemand": (80, 80), "OSULeaf": (7, 7)}
@@ -254,6 +303,11 @@ def main():
         help="only the quasi-periodic recordings with short anomalies, seeds 0-2",
     )
     parser.add_argument(
+        "--gaps",
+        action="store_true",
+        help="only the spike series with missing values (a gap, or at random)",
+    )
+    parser.add_argument(
         "--class-swaps",
         action="store_true",
         help="also score series with one sample of another class (UCR problems)",
@@ -265,6 +319,9 @@ def main():
         torch.set_num_threads(1)
     if args.beats:
         print_beats((0, 1, 2))
+        return
+    if args.gaps:
+        print_gaps(args.seed)
         return
 
     extra = (["step error alone", "window error alone"] if args.parts else []) + (

@@ -54,7 +54,12 @@ class AnomalyDetector(SequenceModelEstimator):
     training series is then not an anomaly, while a spike, a changed cycle
     or a level shift of up to a few windows still is. Features are then
     standardised with the training series' statistics. NaN values are
-    missing values: they are interpolated from their neighbours.
+    missing values. The model reads them interpolated from their neighbours,
+    but a gap is not scored as data, so a sensor that drops out is not an
+    anomaly: the trend is taken from the known values, errors count only at
+    known values, a step next to a gap is scored from its windows without
+    one, and a missing step takes its errors from the known steps either
+    side (see `scoring.errors_around_gaps`).
 
     The model trains on windows read a little faster or slower than recorded
     (`time_stretch`: up to 10% by default), since a recording's tempo drifts:
@@ -332,17 +337,37 @@ class AnomalyDetector(SequenceModelEstimator):
         A stretch holds the steps of at most `CHUNK_ROWS` windows (and at
         most `STRETCH_STEPS` steps), and is rebuilt with every window that
         holds one of its steps, so its errors are those of the whole series.
+
+        Gaps are not errors (see `scoring.errors_around_gaps`). The windows
+        that end just before a gap and start just after it are rebuilt too
+        (`scoring.gap_edge_starts`), so that every known step next to a gap
+        lies in a window without one. A missing step's errors are
+        interpolated from the known steps either side of it among those
+        windows, so a gap that runs past them (one longer than a stretch)
+        takes the errors of the nearest known step inside.
         """
         steps, window, stride = len(recording), self.window_, self._score_stride()
         size = max(min(CHUNK_ROWS * stride, STRETCH_STEPS), stride)
         for first in range(0, steps, size):
             stop = min(first + size, steps)
             starts = scoring.window_starts_between(steps, window, stride, first, stop)
-            offset = starts[0]
-            stretch = recording.read(offset, starts[-1] + window)
+            # Every window that holds a step of [first, stop) lies in here.
+            low, high = max(0, first - window), min(steps, stop + window)
+            missing = recording.missing(low, high)
+            gaps = missing.any(axis=1)
+            if gaps.any():
+                edges = scoring.gap_edge_starts(gaps, window, steps, offset=low)
+                edges = edges[(edges < stop) & (edges + window > first)]
+                starts = np.union1d(starts, edges)
+            offset, end = starts[0], starts[-1] + window
+            stretch = recording.read(offset, end)
             windows = scoring.cut_windows(stretch, window, starts - offset)
             step_errors, window_errors = scoring.reconstruction_errors(
-                windows, self._rebuild_windows(windows), starts - offset, len(stretch)
+                windows,
+                self._rebuild_windows(windows),
+                starts - offset,
+                len(stretch),
+                missing=missing[offset - low : end - low],
             )
             part = slice(first - offset, stop - offset)
             yield step_errors[part], window_errors[part]
@@ -441,6 +466,9 @@ class AnomalyDetector(SequenceModelEstimator):
         This is the model's training loss, window by window, over all
         features (of the scaled series). `score`'s window errors are the
         roots of these, per feature, before dividing by the training maxima.
+        Missing values do not count: a window's error is the mean over its
+        known values, and a window with none takes it from the windows
+        either side.
 
         Args:
             series: As for `score`.
@@ -452,16 +480,27 @@ class AnomalyDetector(SequenceModelEstimator):
             `stride_` apart (at most `window_`), the last one ending at the
             last step.
         """
-        recording = self._recording(series, "score_windows")
-        starts = scoring.window_starts(
-            len(recording), self.window_, self._score_stride()
-        )
-        errors = np.concatenate(
-            [
-                np.mean((self._rebuild_windows(windows) - windows) ** 2, axis=(1, 2))
-                for _, windows in recording.windows(starts)
-            ]
-        ).astype(np.float64)
+        recording, window = self._recording(series, "score_windows"), self.window_
+        starts = scoring.window_starts(len(recording), window, self._score_stride())
+        errors = []
+        for group, windows in recording.windows(starts):
+            squared = (self._rebuild_windows(windows) - windows).astype(np.float64) ** 2
+            missing = recording.missing(group[0], group[-1] + window)
+            if missing.any():
+                known = ~missing[(group - group[0])[:, None] + np.arange(window)]
+                with np.errstate(invalid="ignore"):
+                    errors.append(
+                        np.where(known, squared, 0.0).sum(axis=(1, 2))
+                        / known.sum(axis=(1, 2))
+                    )
+            else:
+                errors.append(squared.mean(axis=(1, 2)))
+        errors = np.concatenate(errors)
+        unknown = np.isnan(errors)  # Windows that lie in a gap.
+        if unknown.any():
+            errors[unknown] = np.interp(
+                starts[unknown], starts[~unknown], errors[~unknown]
+            )
         return (errors, starts) if return_starts else errors
 
     def predict(self, series):

@@ -163,6 +163,54 @@ def test_time_stretch_rebuilds_a_faster_recording_better():
     assert errors[0.1] < 0.8 * errors[0.0]
 
 
+def test_errors_around_gaps_count_known_values_and_fill_missing_steps():
+    _, starts, windows, reconstructions = random_reconstructions()
+    missing = np.zeros((30, 2), dtype=bool)
+    missing[10:14, 0] = True  # A gap in feature 0,
+    missing[25, 1] = True  # and one missing value in feature 1.
+    differences = reconstructions - windows
+
+    step_errors, window_errors = scoring.reconstruction_errors(
+        windows, reconstructions, starts, 30, missing=missing
+    )
+
+    def holding(step):
+        held = [k for k, start in enumerate(starts) if start <= step < start + 8]
+        gap_free = [k for k in held if not missing[starts[k] : starts[k] + 8].any()]
+        return gap_free or held
+
+    def window_rms(k, feature):
+        known = ~missing[starts[k] : starts[k] + 8, feature]
+        return np.sqrt(np.mean(differences[k, known, feature] ** 2))
+
+    expected_step, expected_window = np.empty((30, 2)), np.empty((30, 2))
+    for step in range(30):
+        for feature in range(2):
+            chosen = holding(step)
+            expected_step[step, feature] = np.median(
+                [np.abs(differences[k, step - starts[k], feature]) for k in chosen]
+            )
+            rms = [window_rms(k, feature) for k in chosen]
+            expected_window[step, feature] = np.nanmean(rms)
+    for expected in (expected_step, expected_window):
+        for feature in range(2):
+            gap = missing[:, feature]
+            expected[gap, feature] = np.interp(
+                np.flatnonzero(gap), np.flatnonzero(~gap), expected[~gap, feature]
+            )
+    np.testing.assert_allclose(step_errors, expected_step, rtol=1e-6)
+    np.testing.assert_allclose(window_errors, expected_window, rtol=1e-6)
+    # No gap: the errors of `reconstruction_errors` without `missing`.
+    for given, plain in zip(
+        scoring.reconstruction_errors(
+            windows, reconstructions, starts, 30, missing=np.zeros((30, 2), bool)
+        ),
+        scoring.reconstruction_errors(windows, reconstructions, starts, 30),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(given, plain)
+
+
 def test_a_step_rebuilt_alike_by_each_of_its_windows_keeps_that_error():
     series = np.arange(6, dtype=float)[:, None]
     starts = np.array([0, 2])
@@ -239,6 +287,25 @@ def test_window_errors_spread_each_windows_root_mean_squared_error_over_its_step
         np.mean,
     )
     np.testing.assert_allclose(errors, expected)
+
+
+def test_remove_trend_takes_the_level_from_known_values_only():
+    cycle = np.sin(2 * np.pi * np.arange(1000) / 25)
+    holed = (cycle + 5.0)[:, None]
+    holed[400:650] = np.nan  # Ten windows: longer than half the median's span.
+    filled, missing = scoring.fill_missing(holed), np.isnan(holed)
+
+    detrended = scoring.remove_trend(filled, 25, missing=missing)[:, 0]
+    from_filled = scoring.remove_trend(filled, 25)[:, 0]
+
+    known = ~missing[:, 0]
+    np.testing.assert_allclose(detrended[known], cycle[known], atol=1e-5)
+    # The straight line across the gap (from 4.75 to 5.0) moves the level
+    # of the cycles beside it.
+    assert np.abs(from_filled[350:400] - cycle[350:400]).max() > 0.1
+    # Deep in the gap, no window of mostly known values is in reach: the
+    # filled values give the level.
+    np.testing.assert_allclose(detrended[500:550], from_filled[500:550])
 
 
 def test_remove_trend_keeps_cycles_and_a_short_level_shift_but_not_a_ramp():
@@ -357,17 +424,61 @@ def test_a_trend_that_goes_on_is_not_an_anomaly_but_a_spike_on_it_is():
 
 
 def test_missing_values_are_scored_from_their_neighbours(fitted):
-    series = periodic(seed=1)
-    holed = series.copy()
+    holed = periodic(seed=1)
     holed[[0, 100, 101, 599]] = np.nan
-    filled = series.copy()
-    filled[0], filled[599] = series[1], series[598]
-    filled[100:102] = np.interp([100, 101], [99, 102], series[[99, 102]])
 
     scores = fitted.score(holed)
 
     assert np.isfinite(scores).all()
-    np.testing.assert_allclose(scores, fitted.score(filled), rtol=1e-5, atol=1e-7)
+    # Past the first or last known step, a missing step takes its errors.
+    assert scores[0] == scores[1]
+    assert scores[599] == scores[598]
+    # Between known steps, each error is interpolated, so the step scores no
+    # more than the larger of the scores either side.
+    assert scores[100:102].max() <= max(scores[99], scores[102]) + 1e-12
+
+
+@pytest.mark.backend_neutral  # The model is tested on each; gaps are NumPy.
+def test_a_long_gap_is_not_an_anomaly():
+    # A model trained well enough to rebuild the cycle, and so to miss the
+    # gap's straight line: scored as data, the gap outscored the spike. With
+    # a stride of 2, the last step before the gap lies in no window without
+    # it but the one that ends there (`scoring.gap_edge_starts`).
+    detector = lae.AnomalyDetector(epochs=40, units=(16,), stride=2, seed=0)
+    detector.fit(periodic(steps=1000))
+    series = periodic(seed=1)
+    series[450] += 1.0
+    series[151:301] = np.nan  # Six windows with no value.
+    normal = np.r_[0:151, 301:425, 475:600]
+    # A window or more from the gap, the spike and the last step (few
+    # windows hold the steps at the end: their medians vary more).
+    far = np.r_[0:126, 326:425, 475:575]
+
+    scores = detector.score(series)
+
+    assert int(np.argmax(scores)) == 450
+    # The gap scores as the normal steps around it do, and so do the known
+    # steps either side of it.
+    assert scores[151:301].max() <= scores[normal].max()
+    assert scores[[150, 301, 302]].max() <= scores[far].max()
+
+
+def test_a_gap_in_one_channel_leaves_the_others_scored_as_before():
+    series = periodic(steps=800, features=2)
+    # Without detrending, the gap's straight line changes no other step of
+    # what the model reads.
+    detector = lae.AnomalyDetector(**QUICK, detrend=False).fit(series[:500])
+    test = series[500:].copy()
+    test[100:200, 1] = np.nan
+
+    scores = detector.score(test, per_feature=True)
+    gap_free = detector.score(series[500:], per_feature=True)
+
+    assert np.isfinite(scores).all()
+    assert scores[100:200, 1].max() <= scores[:50, 1].max() * 1.5
+    # Channel 0's steps whose windows all end before the gap score as they
+    # did without it.
+    np.testing.assert_allclose(scores[:75, 0], gap_free[:75, 0], rtol=1e-6)
 
 
 def test_pandas_series_and_frames_score_like_arrays(fitted):
@@ -437,9 +548,35 @@ def test_score_windows_gives_each_windows_mean_squared_error(fitted):
         starts, scoring.window_starts(600, fitted.window_, fitted.stride_)
     )
     windows = scoring.cut_windows(scaled, fitted.window_, starts)
+    squared = (fitted._rebuild_windows(windows) - windows) ** 2
+    np.testing.assert_allclose(errors, squared.mean(axis=(1, 2)), rtol=1e-6)
+
+
+def test_score_windows_counts_known_values_only(fitted):
+    holed = periodic(seed=1)
+    holed[100:200] = np.nan
+    window = fitted.window_
+
+    errors, starts = fitted.score_windows(holed, return_starts=True)
+
+    filled, missing = scoring.fill_missing(holed[:, None]), np.isnan(holed[:, None])
+    scaled = fitted.scaler_.transform(
+        scoring.remove_trend(filled, window, missing=missing)
+    )
+    windows = scoring.cut_windows(scaled, window, starts)
+    squared = (fitted._rebuild_windows(windows) - windows)[..., 0] ** 2
+    known = ~np.isnan(holed[starts[:, None] + np.arange(window)])
+    inside = ~known.any(axis=1)  # Windows that lie in the gap.
+    assert inside.sum() > 0
+    partly = ~inside
     np.testing.assert_allclose(
-        errors,
-        ((fitted._rebuild_windows(windows) - windows) ** 2).mean(axis=(1, 2)),
+        errors[partly],
+        (squared * known).sum(axis=1)[partly] / known.sum(axis=1)[partly],
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        errors[inside],
+        np.interp(starts[inside], starts[partly], errors[partly]),
         rtol=1e-6,
     )
 
@@ -729,6 +866,21 @@ def test_a_recording_on_disk_is_prepared_as_the_same_series_in_memory(tmp_path):
     windows = [w for _, w in on_disk.windows(np.array([0, 17, 30_000, 59_960]))]
     assert [len(w) for w in windows] == [2, 1, 1]  # 0 and 17 from one stretch.
     np.testing.assert_allclose(windows[-1][0], whole[59_960:], atol=1e-5)
+
+
+@pytest.mark.backend_neutral
+def test_a_recording_on_disk_with_gaps_scores_as_in_memory(fitted, tmp_path):
+    series = np.tile(periodic(seed=1), 70)  # 42,000 steps: three stretches.
+    rng = np.random.default_rng(0)
+    series[rng.random(len(series)) < 0.02] = np.nan
+    series[16_000:17_000] = np.nan  # Across the end of the first stretch.
+    np.save(tmp_path / "series.npy", series)
+
+    scores = fitted.score(np.load(tmp_path / "series.npy", mmap_mode="r"))
+
+    assert np.isfinite(scores).all()
+    np.testing.assert_allclose(scores, fitted.score(series), rtol=1e-6)
+    assert scores[16_000:17_000].max() <= scores[:15_000].max()
 
 
 @pytest.mark.backend_neutral

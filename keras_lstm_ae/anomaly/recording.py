@@ -81,6 +81,11 @@ class Recording:
             return stretch
         return np.asarray(self.scaler.transform(stretch), dtype=np.float32)
 
+    def missing(self, start, stop):
+        """Where steps `[start, stop)` had no value: `(stop - start,
+        features)` booleans, read from the raw series."""
+        return np.isnan(self.values[self._start + start : self._start + stop])
+
     def stretches(self, steps=STRETCH_STEPS):
         """Yields the whole recording, prepared, `steps` at a time."""
         for start in range(0, len(self), steps):
@@ -118,7 +123,12 @@ class Recording:
         reach = (self.trend_windows + 2) * self.window
         low, high = max(0, first - reach), min(len(self.values), last + reach)
         filled = fill_stretch(self.values, low, high)
-        detrended = scoring.remove_trend(filled, self.window, self.trend_windows)
+        detrended = scoring.remove_trend(
+            filled,
+            self.window,
+            self.trend_windows,
+            missing=np.isnan(self.values[low:high]),
+        )
         return detrended[first - low : last - low]
 
 

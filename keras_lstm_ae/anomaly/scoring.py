@@ -3,7 +3,9 @@
 A detector reconstructs overlapping windows of a series. Every step lies in
 one or more windows, and its errors come from its reconstructions in all of
 them (see `reconstruction_errors`). So every step is scored, the first and
-last included, and a score is never NaN.
+last included, and a score is never NaN. A gap in the series is not an
+error: a missing step takes its errors from the known steps beside it (see
+`errors_around_gaps`).
 """
 
 import numpy as np
@@ -139,6 +141,36 @@ def window_starts_between(steps, window, stride, first, stop):
     return starts
 
 
+def gap_edge_starts(gaps, window, steps, offset=0):
+    """Starts of the windows that end just before a gap or start just after.
+
+    Scored beside the usual windows, they give each known step next to a
+    gap a window without one (see `errors_around_gaps`), whatever the stride.
+
+    Args:
+        gaps: `(n,)` booleans, True where a step misses a value, for the
+            steps from `offset` on.
+        window: Steps per window.
+        steps: The series' length: windows lie within it.
+        offset: The series step of `gaps[0]`.
+
+    Returns:
+        An int64 array of starts, in order.
+
+    Example:
+
+    >>> gaps = np.array([False] * 5 + [True] * 3 + [False] * 5)
+    >>> gap_edge_starts(gaps, 4, steps=13).tolist()
+    [1, 8]
+    """
+    edges = np.array(
+        [edge for first, stop in runs(gaps) for edge in (first - window, stop)],
+        dtype=np.int64,
+    )
+    edges += offset
+    return edges[(edges >= 0) & (edges <= steps - window)]
+
+
 def cut_windows(series, window, starts):
     """The windows `series[start:start + window]`, as a new `(n, window, features)`
     float32 array."""
@@ -146,7 +178,7 @@ def cut_windows(series, window, starts):
     return np.asarray(series, dtype=np.float32)[index]
 
 
-def reconstruction_errors(windows, reconstructions, starts, steps):
+def reconstruction_errors(windows, reconstructions, starts, steps, missing=None):
     """Each step's step error and window error, per feature.
 
     Both are in the units of the series. A step's step error is the median,
@@ -167,6 +199,9 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
         reconstructions: The same shape, one per window.
         starts: `(n_windows,)` distinct window starts that cover every step.
         steps: The series' length.
+        missing: `(steps, features)`, True where the series had no value
+            (its gaps, filled before the model read them), or `None` for
+            none. See `errors_around_gaps`.
 
     Returns:
         A tuple of two float64 arrays `(steps, features)`: the step errors
@@ -181,6 +216,8 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
     ([1.0, 4.0, 4.0, 7.0], [5.0, 5.0, 5.0, 5.0])
     """
     differences = reconstructions - windows
+    if missing is not None and missing.any():
+        return errors_around_gaps(differences, starts, missing)
     window_rms = np.sqrt(
         np.mean(differences**2, axis=1, keepdims=True, dtype=np.float64)
     )
@@ -190,6 +227,95 @@ def reconstruction_errors(windows, reconstructions, starts, steps):
             np.broadcast_to(window_rms, differences.shape), starts, steps
         ),
     )
+
+
+def errors_around_gaps(differences, starts, missing):
+    """`reconstruction_errors` of a series with gaps: a gap is not an error.
+
+    A gap was filled with a straight line before the model read it, so a
+    reconstruction error there says nothing about the series, and a long gap
+    would otherwise score as an anomaly. Three rules keep gaps out:
+
+    - Only known values count: a window's root mean squared error is taken
+      over its known values, and a step's step error over its windows'
+      errors at that step.
+    - A known step whose windows include some without a gap is scored from
+      those alone, since the straight line in the others changes how the
+      model rebuilds the rest of the window. Otherwise (short gaps
+      everywhere), from all of its windows.
+    - A missing step takes its errors from the known steps either side of
+      it, interpolated linearly (the nearest one's past the first or last
+      known step). A feature with no known step here has errors of 0.
+
+    Args:
+        differences: `(n_windows, window, features)`, reconstructions minus
+            windows.
+        starts: `(n_windows,)` distinct window starts that cover every step.
+        missing: `(steps, features)` booleans, True where a value was
+            missing.
+
+    Returns:
+        A tuple of two float64 arrays `(steps, features)`: the step errors
+        and the window errors.
+
+    Example:
+
+    >>> differences = np.ones((3, 2, 1))  # Windows at steps 0-1, 1-2, 2-3.
+    >>> differences[1, 1] = differences[2, 0] = 9.0  # Step 2, filled.
+    >>> differences[2, 1] = 3.0  # Step 3.
+    >>> missing = np.array([[False], [False], [True], [False]])
+    >>> step, window = errors_around_gaps(differences, np.arange(3), missing)
+    >>> step[:, 0].tolist(), window[:, 0].tolist()
+    ([1.0, 1.0, 2.0, 3.0], [1.0, 1.0, 2.0, 3.0])
+    """
+    window = differences.shape[1]
+    steps = len(missing)
+    absolute = np.abs(differences.astype(np.float64))
+    missing_in_windows = missing[starts[:, None] + np.arange(window)]
+    absolute[missing_in_windows] = np.nan
+    known = (~missing_in_windows).sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        window_rms = np.sqrt(np.nansum(absolute**2, axis=1, keepdims=True) / known)
+    window_rms = np.broadcast_to(window_rms, absolute.shape)
+
+    step_errors = median_over_windows(absolute, starts, steps)
+    window_errors = _mean_of_known(window_rms, starts, steps)
+    gap_free = ~missing_in_windows.any(axis=(1, 2))
+    if gap_free.any():
+        chosen = starts[gap_free]
+        covered = np.zeros(steps, dtype=bool)
+        covered[chosen[:, None] + np.arange(window)] = True
+        clean_step_errors = median_over_windows(absolute[gap_free], chosen, steps)
+        clean_window_errors = _mean_of_known(window_rms[gap_free], chosen, steps)
+        step_errors[covered] = clean_step_errors[covered]
+        window_errors[covered] = clean_window_errors[covered]
+    step_errors[missing] = window_errors[missing] = np.nan
+    return _fill_from_known_steps(step_errors), _fill_from_known_steps(window_errors)
+
+
+def _mean_of_known(values, starts, steps):
+    """`mean_over_windows`, skipping NaN values; NaN where a step has none."""
+    known = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        return mean_over_windows(
+            np.where(known, values, 0.0), starts, steps
+        ) / mean_over_windows(known.astype(np.float64), starts, steps)
+
+
+def _fill_from_known_steps(errors):
+    """`errors` `(steps, features)` with NaN interpolated linearly from the
+    steps either side, per feature; 0 for a feature that is all NaN."""
+    positions = np.arange(len(errors))
+    for feature in range(errors.shape[1]):
+        column = errors[:, feature]
+        unknown = np.isnan(column)
+        if unknown.all():
+            column[:] = 0.0
+        elif unknown.any():
+            column[unknown] = np.interp(
+                positions[unknown], positions[~unknown], column[~unknown]
+            )
+    return errors
 
 
 def mean_over_windows(values, starts, steps):
@@ -272,7 +398,7 @@ def fill_missing(series):
     return filled
 
 
-def remove_trend(series, window, windows=8):
+def remove_trend(series, window, windows=8, missing=None):
     """`series` minus its slowly varying level, per feature.
 
     The level is a centred moving median, over `windows` windows, of the
@@ -285,6 +411,12 @@ def remove_trend(series, window, windows=8):
         series: A gap-free `(steps, features)` array.
         window: Steps of the moving mean: the series' period, or the window.
         windows: Windows of the moving median. Defaults to 8.
+        missing: `(steps, features)` booleans, True where a value of
+            `series` fills a gap, or `None`. The level is then the median of
+            the means of the known values, over windows in which most values
+            are known, so that a long gap's straight line, which follows no
+            cycle, does not shift the cycles next to it. Where no such window
+            is in reach (inside a long gap), the filled values' level.
 
     Returns:
         An array of the same shape: float64 for float64 values, else
@@ -299,9 +431,24 @@ def remove_trend(series, window, windows=8):
     """
     series = np.asarray(series)
     dtype = np.result_type(series.dtype, np.float32)
+    window, span = int(window), int(windows * window)
     frame = pd.DataFrame(series.astype(np.float64))
-    means = frame.rolling(int(window), center=True, min_periods=1).mean()
-    level = means.rolling(int(windows * window), center=True, min_periods=1).median()
+    means = frame.rolling(window, center=True, min_periods=1).mean()
+    level = means.rolling(span, center=True, min_periods=1).median()
+    if missing is not None and missing.any():
+        known_share = (
+            pd.DataFrame((~missing).astype(np.float64))
+            .rolling(window, center=True, min_periods=1)
+            .mean()
+        )
+        known_means = (
+            frame.mask(missing)
+            .rolling(window, center=True, min_periods=1)
+            .mean()
+            .mask(known_share <= 0.5)
+        )
+        known_level = known_means.rolling(span, center=True, min_periods=1).median()
+        level = known_level.fillna(level)
     return (series - level.to_numpy()).astype(dtype)
 
 
