@@ -42,6 +42,9 @@ of 20, 60 or 200 steps in its longest stretch without a spike, or 5% of the
 steps missing at random. It prints the highest score of the missing steps,
 of the known steps within a window of them, and of the other normal steps
 (all a window or more from a spike), beside the lowest score of the spikes.
+It then fits a detector on the training series with a 300-step gap and
+scores the spike series with 100 steps frozen at one value (anomalies too),
+at each of five levels: the 10th to the 90th percentile of the series.
 
 `--parts` adds, from the same fit, the detector's two errors alone (a step's
 own error, its windows' mean error; see `AnomalyDetector`), and
@@ -233,6 +236,30 @@ def print_gaps(seed):
             f"| {name} | "
             + " | ".join(f"{abs(c.max()):.2f}" if c.size else "-" for c in cells)
             + " |"
+        )
+    # A gap in the training series; scored, a sensor frozen for 100 steps
+    # (where the gaps were) at one of five levels, besides the spikes.
+    holed = train.copy()
+    holed[len(train) // 2 - 150 : len(train) // 2 + 150] = np.nan
+    detector = lae.AnomalyDetector(seed=seed).fit(holed)
+    print(
+        f"\n| fitted with a 300-step gap (seed {seed}), scored with 100 steps "
+        "frozen at | ROC / PR / VUS-PR | frozen steps, min | normal steps a "
+        "window or more from the anomalies, max |"
+    )
+    print("|---|---|---|---|")
+    far = ~near_spike
+    far[middle - 50 - window : middle + 50 + window] = False
+    for percentile in (10, 30, 50, 70, 90):
+        frozen, frozen_labels = test.copy(), labels.copy()
+        frozen[middle - 50 : middle + 50] = np.percentile(test, percentile)
+        frozen_labels[middle - 50 : middle + 50] = 1
+        scores = detector.score(frozen)
+        vus_window = lae.metrics.estimate_vus_window(as_2d(frozen)[:, 0])
+        print(
+            f"| the {percentile}th percentile | "
+            f"{metric_cell(frozen_labels, scores, vus_window)} | "
+            f"{scores[frozen_labels > labels].min():.2f} | {scores[far].max():.2f} |"
         )
 
 

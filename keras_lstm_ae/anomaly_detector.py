@@ -56,10 +56,11 @@ class AnomalyDetector(SequenceModelEstimator):
     standardised with the training series' statistics. NaN values are
     missing values. The model reads them interpolated from their neighbours,
     but a gap is not scored as data, so a sensor that drops out is not an
-    anomaly: the trend is taken from the known values, errors count only at
-    known values, a step next to a gap is scored from its windows without
-    one, and a missing step takes its errors from the known steps either
-    side (see `scoring.errors_around_gaps`).
+    anomaly: the trend is taken from the known values, windows mostly
+    missing are not trained on, errors count only at known values, a step
+    next to a gap is scored from its windows without one, and a missing step
+    takes its errors from the known steps either side (see
+    `scoring.errors_around_gaps`).
 
     The model trains on windows read a little faster or slower than recorded
     (`time_stretch`: up to 10% by default), since a recording's tempo drifts:
@@ -560,18 +561,28 @@ def _segmented_windows(parts, stride, segment_length, rng, time_stretch=0.0):
     at random (`scoring.sampled_window_starts`). With `time_stretch`, each
     is read at a random tempo from a span a little longer than a window
     (`scoring.stretch_windows`). They are held in memory: with the automatic
-    stride, at most about `MAX_AUTO_WINDOWS`, however long the recording."""
+    stride, at most about `MAX_AUTO_WINDOWS`, however long the recording.
+
+    A window in which at most half the values are known is left out: it is
+    mostly a gap's straight line, which the model need not learn to rebuild
+    (unless every window is such, as in a series mostly missing)."""
     if not parts:
         return None
-    windows = []
+    windows, mostly_known = [], []
     for part in parts:
         span = min(len(part), scoring.stretch_span(part.window, time_stretch))
         starts = scoring.sampled_window_starts(len(part), span, stride, rng)
-        for _, spans in part.windows(starts, length=span):
+        for group, spans in part.windows(starts, length=span):
+            missing = part.missing(group[0], group[-1] + span)
+            known = scoring.known_share(missing, group - group[0], span)
             if time_stretch:
                 spans = scoring.stretch_windows(spans, part.window, time_stretch, rng)
             windows.append(spans)
-    return segments.to_segments(np.concatenate(windows), segment_length)
+            mostly_known.append(known > 0.5)
+    windows, mostly_known = np.concatenate(windows), np.concatenate(mostly_known)
+    if mostly_known.any():
+        windows = windows[mostly_known]
+    return segments.to_segments(windows, segment_length)
 
 
 class _Reread:

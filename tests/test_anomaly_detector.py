@@ -463,6 +463,32 @@ def test_a_long_gap_is_not_an_anomaly():
     assert scores[[150, 301, 302]].max() <= scores[far].max()
 
 
+@pytest.mark.backend_neutral  # As above: which windows to train on is NumPy.
+def test_a_gap_in_the_training_series_is_not_learned_as_normal():
+    # Windows that are mostly the gap's straight line are not trained on:
+    # a model that learned to rebuild that line rebuilt a frozen sensor too
+    # (its lowest step scored 0.20, below normal steps at 1.15).
+    train = periodic(steps=1000)
+    train[300:600] = np.nan
+    detector = lae.AnomalyDetector(epochs=40, units=(16,), seed=0).fit(train)
+    test = periodic(seed=1)
+    test[300:400] = test[300]  # Frozen for four windows.
+
+    scores = detector.score(test)
+
+    assert scores[300:400].min() > np.r_[scores[:275], scores[425:]].max()
+
+
+def test_a_series_mostly_missing_still_trains_on_every_window():
+    series = periodic()
+    series[np.random.default_rng(0).random(600) < 0.8] = np.nan
+
+    detector = lae.AnomalyDetector(**QUICK).fit(series)
+
+    assert np.isfinite(detector.train_scores_).all()
+    assert np.isfinite(detector.score(series)).all()
+
+
 def test_a_gap_in_one_channel_leaves_the_others_scored_as_before():
     series = periodic(steps=800, features=2)
     # Without detrending, the gap's straight line changes no other step of

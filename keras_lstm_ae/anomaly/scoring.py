@@ -171,6 +171,29 @@ def gap_edge_starts(gaps, window, steps, offset=0):
     return edges[(edges >= 0) & (edges <= steps - window)]
 
 
+def known_share(missing, starts, window):
+    """The share of known values in each window: 1 where nothing is missing.
+
+    Args:
+        missing: `(steps, features)` booleans, True where a value is missing.
+        starts: `(n_windows,)` window starts within `missing`.
+        window: Steps per window.
+
+    Returns:
+        A float64 array `(n_windows,)`.
+
+    Example:
+
+    >>> missing = np.array([[False], [True], [True], [False]])
+    >>> known_share(missing, np.array([0, 1, 2]), 2).tolist()
+    [0.5, 0.0, 0.5]
+    """
+    if not missing.any():
+        return np.ones(len(starts))
+    known = np.concatenate([[0.0], np.cumsum((~missing).mean(axis=1))])
+    return (known[starts + window] - known[starts]) / window
+
+
 def cut_windows(series, window, starts):
     """The windows `series[start:start + window]`, as a new `(n, window, features)`
     float32 array."""
