@@ -341,8 +341,9 @@ class AnomalyDetector(SequenceModelEstimator):
 
         Gaps are not errors (see `scoring.errors_around_gaps`). The windows
         that end just before a gap and start just after it are rebuilt too
-        (`scoring.gap_edge_starts`), so that every known step next to a gap
-        lies in a window without one. A missing step's errors are
+        (`scoring.gap_edge_starts`), so that a known step next to a gap lies
+        in a window without one wherever a window's worth of known steps
+        fits beside the gap. A missing step's errors are
         interpolated from the known steps either side of it among those
         windows, so a gap that runs past them (one longer than a stretch)
         takes the errors of the nearest known step inside.
@@ -580,7 +581,7 @@ def _segmented_windows(parts, stride, segment_length, rng, time_stretch=0.0):
             windows.append(spans)
             mostly_known.append(known > 0.5)
     windows, mostly_known = np.concatenate(windows), np.concatenate(mostly_known)
-    if mostly_known.any():
+    if mostly_known.any() and not mostly_known.all():
         windows = windows[mostly_known]
     return segments.to_segments(windows, segment_length)
 
