@@ -144,8 +144,9 @@ def window_starts_between(steps, window, stride, first, stop):
 def gap_edge_starts(gaps, window, steps, offset=0):
     """Starts of the windows that end just before a gap or start just after.
 
-    Scored beside the usual windows, they give each known step next to a
-    gap a window without one (see `errors_around_gaps`), whatever the stride.
+    Scored beside the usual windows, they give a known step next to a gap a
+    window without one (see `errors_around_gaps`), whatever the stride,
+    wherever a window's worth of known steps fits beside the gap.
 
     Args:
         gaps: `(n,)` booleans, True where a step misses a value, for the
