@@ -226,17 +226,12 @@ def print_gaps(seed):
         beside = np.convolve(missing, np.ones(2 * window + 1), mode="same") > 0
         beside &= ~missing & ~near_spike
         other = ~near_spike & ~missing & ~beside
-        cells = [
-            scores[missing & ~near_spike],
-            scores[beside],
-            scores[other],
-            -scores[spikes[~missing[spikes]]],
+        highest = [
+            f"{part.max():.2f}" if part.size else "-"
+            for part in (scores[missing & ~near_spike], scores[beside], scores[other])
         ]
-        print(
-            f"| {name} | "
-            + " | ".join(f"{abs(c.max()):.2f}" if c.size else "-" for c in cells)
-            + " |"
-        )
+        lowest_spike = scores[spikes[~missing[spikes]]].min()
+        print(f"| {name} | {' | '.join(highest)} | {lowest_spike:.2f} |")
     # A gap in the training series; scored, a sensor frozen for 100 steps
     # (where the gaps were) at one of five levels, besides the spikes.
     holed = train.copy()
