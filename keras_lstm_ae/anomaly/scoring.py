@@ -328,18 +328,10 @@ def _mean_of_known(values, starts, steps):
 
 def _fill_from_known_steps(errors):
     """`errors` `(steps, features)` with NaN interpolated linearly from the
-    steps either side, per feature; 0 for a feature that is all NaN."""
-    positions = np.arange(len(errors))
-    for feature in range(errors.shape[1]):
-        column = errors[:, feature]
-        unknown = np.isnan(column)
-        if unknown.all():
-            column[:] = 0.0
-        elif unknown.any():
-            column[unknown] = np.interp(
-                positions[unknown], positions[~unknown], column[~unknown]
-            )
-    return errors
+    steps either side, per feature (`fill_missing`); 0 for a feature that is
+    all NaN."""
+    errors[:, np.isnan(errors).all(axis=0)] = 0.0
+    return fill_missing(errors)
 
 
 def mean_over_windows(values, starts, steps):
@@ -405,14 +397,16 @@ def fill_missing(series):
     """A copy of `(steps, features)` with NaN interpolated from neighbours.
 
     Missing values at either end take the nearest known value of their
-    feature.
+    feature. float64 values stay float64 (as in `recording.fill_stretch`);
+    others become float32. A feature must have a known value.
 
     Example:
 
     >>> fill_missing(np.array([[np.nan], [1.0], [np.nan], [3.0]]))[:, 0].tolist()
     [1.0, 1.0, 2.0, 3.0]
     """
-    filled = np.array(series, dtype=np.float32)
+    series = np.asarray(series)
+    filled = np.array(series, dtype=np.result_type(series.dtype, np.float32))
     positions = np.arange(len(filled))
     for feature in range(filled.shape[1]):
         values = filled[:, feature]
