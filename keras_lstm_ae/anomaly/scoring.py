@@ -302,17 +302,24 @@ def errors_around_gaps(differences, starts, missing):
         window_rms = np.sqrt(np.nansum(absolute**2, axis=1, keepdims=True) / known)
     window_rms = np.broadcast_to(window_rms, absolute.shape)
 
-    step_errors = median_over_windows(absolute, starts, steps)
-    window_errors = _mean_of_known(window_rms, starts, steps)
+    def errors_over(chosen):
+        return (
+            median_over_windows(absolute[chosen], starts[chosen], steps),
+            _mean_of_known(window_rms[chosen], starts[chosen], steps),
+        )
+
     gap_free = ~missing_in_windows.any(axis=(1, 2))
-    if gap_free.any():
-        chosen = starts[gap_free]
-        covered = np.zeros(steps, dtype=bool)
-        covered[chosen[:, None] + np.arange(window)] = True
-        clean_step_errors = median_over_windows(absolute[gap_free], chosen, steps)
-        clean_window_errors = _mean_of_known(window_rms[gap_free], chosen, steps)
-        step_errors[covered] = clean_step_errors[covered]
-        window_errors[covered] = clean_window_errors[covered]
+    if not gap_free.any():  # Short gaps everywhere: every window counts.
+        gap_free[:] = True
+    step_errors, window_errors = errors_over(gap_free)
+    # Known steps that no window without a gap holds: from all their windows.
+    covered = np.zeros(steps, dtype=bool)
+    covered[starts[gap_free][:, None] + np.arange(window)] = True
+    uncovered = ~covered & ~missing.all(axis=1)
+    if uncovered.any():
+        every_step, every_window = errors_over(slice(None))
+        step_errors[uncovered] = every_step[uncovered]
+        window_errors[uncovered] = every_window[uncovered]
     step_errors[missing] = window_errors[missing] = np.nan
     return _fill_from_known_steps(step_errors), _fill_from_known_steps(window_errors)
 
