@@ -350,6 +350,7 @@ def test_every_step_gets_a_finite_score(fitted):
     assert (scores >= 0).all()
 
 
+@pytest.mark.backend_neutral  # Which windows are scored is NumPy.
 def test_a_stride_wider_than_the_window_still_scores_every_step():
     # A long series gets an automatic stride wider than its window; scoring
     # then steps by at most a window, or steps between windows had no score.
@@ -479,6 +480,7 @@ def test_a_gap_in_the_training_series_is_not_learned_as_normal():
     assert scores[300:400].min() > np.r_[scores[:275], scores[425:]].max()
 
 
+@pytest.mark.backend_neutral  # Which windows to train on is NumPy.
 def test_a_series_mostly_missing_still_trains_on_every_window():
     series = periodic()
     series[np.random.default_rng(0).random(600) < 0.8] = np.nan
@@ -489,6 +491,7 @@ def test_a_series_mostly_missing_still_trains_on_every_window():
     assert np.isfinite(detector.score(series)).all()
 
 
+@pytest.mark.backend_neutral  # Gaps are NumPy.
 def test_a_gap_in_one_channel_leaves_the_others_scored_as_before():
     series = periodic(steps=800, features=2)
     # Without detrending, the gap's straight line changes no other step of
@@ -533,6 +536,7 @@ def test_a_large_level_is_scored_as_the_same_series_without_it(detrend):
     assert int(np.argmax(scores)) == 300
 
 
+@pytest.mark.backend_neutral  # Column names are checked, and saved, in NumPy and JSON.
 def test_a_frame_must_have_the_training_frames_columns_in_their_order(tmp_path):
     series = periodic(features=2)
     frame = pd.DataFrame(series, columns=["pressure", "flow"])
@@ -663,6 +667,7 @@ def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
 # --- Estimator API and files ---
 
 
+@pytest.mark.backend_neutral  # Thresholds are NumPy.
 def test_the_gaussian_rule_warns_when_nothing_can_be_held_out():
     detector = lae.AnomalyDetector(threshold="gaussian", validation_split=0.0, **QUICK)
 
@@ -718,6 +723,7 @@ def test_gaussian_detector_survives_save_and_pickle(tmp_path):
         )
 
 
+@pytest.mark.backend_neutral  # The saved state's format is JSON.
 def test_load_detector_refuses_an_encoder_file(tmp_path):
     encoder = lae.SequenceEncoder(latent_dim=2, epochs=1, units=(4,)).fit(
         [np.arange(5.0), np.arange(4.0)]
