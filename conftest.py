@@ -11,6 +11,6 @@ import os
 # `tests/conftest.py` must set the thread counts before Keras starts.
 if os.environ.get("KERAS_BACKEND", "torch") != "torch":
     collect_ignore = [
-        "keras_lstm_ae/_torch_loss.py",
+        "keras_lstm_ae/backend/torch_loss.py",
         "keras_lstm_ae/layers/_torch_kernels.py",
     ]

@@ -284,7 +284,7 @@ def ragged_row(args, device):
     import torch
     from peer import TorchLSTMAutoencoder, train_epoch
 
-    from keras_lstm_ae.batching import SequenceBatches
+    from keras_lstm_ae.preprocessing.batching import SequenceBatches
 
     timesteps = RAGGED_TIMESTEPS
     rng = np.random.default_rng(1)

@@ -12,21 +12,18 @@ Example:
 (2, 2)
 """
 
-from keras_lstm_ae._backend import choose_default_backend
+from keras_lstm_ae._utils.backend import choose_default_backend
 
 choose_default_backend()
 
 from keras_lstm_ae import datasets, distributed, layers, plotting
+from keras_lstm_ae._utils.saving import load_model
+from keras_lstm_ae._utils.validation import NotFittedError
 from keras_lstm_ae.anomaly import metrics
-from keras_lstm_ae.anomaly_detector import AnomalyDetector, load_detector
-from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest
-from keras_lstm_ae.data import (
-    pad_sequences,
-    sequence_lengths,
-    sliding_windows,
-    trim_sequences,
-)
-from keras_lstm_ae.model import LSTMAutoencoder
+from keras_lstm_ae.estimators.anomaly_detector import AnomalyDetector, load_detector
+from keras_lstm_ae.estimators.sequence_encoder import SequenceEncoder, load_encoder
+from keras_lstm_ae.models.callbacks import TerminateOnNaNKeepBest
+from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
 from keras_lstm_ae.plotting import (
     plot_anomaly_scores,
     plot_architecture,
@@ -36,10 +33,17 @@ from keras_lstm_ae.plotting import (
     plot_loss,
     plot_reconstructions,
 )
-from keras_lstm_ae.saving import load_model
-from keras_lstm_ae.scalers import MinMaxScaler, StandardScaler, load_scaler
-from keras_lstm_ae.sequence_encoder import SequenceEncoder, load_encoder
-from keras_lstm_ae.validation import NotFittedError
+from keras_lstm_ae.preprocessing.scalers import (
+    MinMaxScaler,
+    StandardScaler,
+    load_scaler,
+)
+from keras_lstm_ae.preprocessing.sequences import (
+    pad_sequences,
+    sequence_lengths,
+    sliding_windows,
+    trim_sequences,
+)
 
 __version__ = "0.1.0"
 

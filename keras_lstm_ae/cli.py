@@ -386,7 +386,7 @@ def run_detect(args):
 
 def run_plot(args):
     import keras_lstm_ae as lae
-    from keras_lstm_ae._estimator import STATE_ENTRY
+    from keras_lstm_ae.estimators.base import STATE_ENTRY
 
     path = Path(args.model)
     if not path.is_file():

@@ -22,8 +22,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from keras_lstm_ae.data import pad_sequences
-from keras_lstm_ae.validation import check_choice, check_positive_int
+from keras_lstm_ae._utils.validation import check_choice, check_positive_int
+from keras_lstm_ae.preprocessing.sequences import pad_sequences
 
 # The classification problems that ship inside aeon's wheel, with the longest
 # sequence over their train and test splits: both splits are padded to it, so

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.batching import (
+from keras_lstm_ae.preprocessing.batching import (
     SequenceBatches,
     group_by_length,
     padded_lengths,

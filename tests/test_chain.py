@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.chain import LayerChain
+from keras_lstm_ae.models.layer_chain import LayerChain
 from tests.helpers import random_sequences, with_nan_after
 
 OPTIONS = [

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from keras_lstm_ae.data import (
+from keras_lstm_ae.preprocessing.sequences import (
     pad_sequences,
     sequence_lengths,
     sliding_windows,

@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 
-from keras_lstm_ae.data import pad_sequences, sequence_lengths
 from keras_lstm_ae.datasets import (
     UCR_DATASETS,
     load_gunpoint,
@@ -15,6 +14,7 @@ from keras_lstm_ae.datasets import (
     make_moving_ones,
     make_ragged_ramps,
 )
+from keras_lstm_ae.preprocessing.sequences import pad_sequences, sequence_lengths
 
 # --------------------------------------------------------------------------
 # make_moving_ones

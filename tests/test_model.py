@@ -37,7 +37,7 @@ def test_backend_defaults_to_torch():
 
 
 def test_backend_chosen_by_the_user_is_respected(monkeypatch):
-    from keras_lstm_ae._backend import choose_default_backend
+    from keras_lstm_ae._utils.backend import choose_default_backend
 
     monkeypatch.delitem(sys.modules, "keras")
     monkeypatch.setenv("KERAS_BACKEND", "jax")
@@ -49,7 +49,7 @@ def test_backend_chosen_by_the_user_is_respected(monkeypatch):
 
 
 def test_backend_of_an_already_imported_keras_is_kept(monkeypatch):
-    from keras_lstm_ae._backend import choose_default_backend
+    from keras_lstm_ae._utils.backend import choose_default_backend
 
     running = keras.backend.backend()
     monkeypatch.setenv("KERAS_BACKEND", "jax" if running != "jax" else "torch")

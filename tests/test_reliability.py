@@ -199,7 +199,7 @@ def test_interrupted_save_leaves_the_earlier_file_intact(
 
 @pytest.mark.backend_neutral
 def test_a_saved_file_is_on_disk_before_its_name_is(tmp_path, monkeypatch):
-    from keras_lstm_ae.saving import write_atomically
+    from keras_lstm_ae._utils.saving import write_atomically
 
     events = []
     fsync, replace = os.fsync, os.replace

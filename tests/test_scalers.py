@@ -7,9 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keras_lstm_ae.data import pad_sequences, trim_sequences
-from keras_lstm_ae.scalers import MinMaxScaler, StandardScaler, load_scaler
-from keras_lstm_ae.validation import NotFittedError
+from keras_lstm_ae._utils.validation import NotFittedError
+from keras_lstm_ae.preprocessing.scalers import (
+    MinMaxScaler,
+    StandardScaler,
+    load_scaler,
+)
+from keras_lstm_ae.preprocessing.sequences import pad_sequences, trim_sequences
 
 NAN = np.nan
 

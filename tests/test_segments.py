@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from keras_lstm_ae import pad_sequences, segments
+from keras_lstm_ae import pad_sequences
+from keras_lstm_ae.preprocessing import segments
 
 
 def test_auto_segment_length_gives_at_most_8_steps_of_at_most_64_values():

@@ -12,7 +12,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
 import keras_lstm_ae as lae
-from keras_lstm_ae import segments
+from keras_lstm_ae.preprocessing import segments
 
 # Small and quick: the tests check behaviour, not the quality of the defaults
 # (benchmarks/bench_encodings.py measures that).

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from keras_lstm_ae._utils.validation import NotFittedError
 from keras_lstm_ae.anomaly import GaussianErrorModel, resolve_threshold
 from keras_lstm_ae.anomaly.thresholds import (
     check_threshold_spec,
@@ -12,7 +13,6 @@ from keras_lstm_ae.anomaly.thresholds import (
     percentile_threshold,
     std_threshold,
 )
-from keras_lstm_ae.validation import NotFittedError
 
 ERRORS = np.array([0.3, 0.1, 0.7, 0.2, 0.4, 0.9, 0.15, 0.25, 0.5, 0.05])
 

@@ -12,7 +12,7 @@ from keras import ops
 from keras.src.backend.torch.trainer import TorchTrainer
 
 import keras_lstm_ae as lae
-from keras_lstm_ae import _torch_loss
+from keras_lstm_ae.backend import torch_loss as _torch_loss
 from tests.helpers import random_sequences, with_nan_after
 
 LENGTHS = [6, 2, 0, 4, 6, 1, 3, 5]

@@ -33,13 +33,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from keras_lstm_ae._utils.validation import check_positive_int
 from keras_lstm_ae.anomaly import _vus
 from keras_lstm_ae.anomaly._validation import (
     as_float64_array,
     check_finite,
     check_non_negative_int,
 )
-from keras_lstm_ae.validation import check_positive_int
 
 DEFAULT_VUS_WINDOW = 100
 """The default largest buffer length of `vus_pr` and `vus_roc`: TSB-AD's

@@ -13,8 +13,8 @@ import copy
 
 import numpy as np
 
+from keras_lstm_ae._utils.validation import CHUNK_ROWS
 from keras_lstm_ae.anomaly import scoring
-from keras_lstm_ae.validation import CHUNK_ROWS
 
 # The most steps prepared (and scored) at once: a few MB per feature.
 STRETCH_STEPS = 16_384

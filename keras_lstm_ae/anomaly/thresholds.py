@@ -26,12 +26,12 @@ import numbers
 
 import numpy as np
 
+from keras_lstm_ae._utils.validation import NotFittedError
 from keras_lstm_ae.anomaly._validation import (
     as_float64_array,
     check_finite,
     check_real_number,
 )
-from keras_lstm_ae.validation import NotFittedError
 
 _SPEC_HELP = (
     'a number, "max", "gaussian", ("percentile", q) with 0 < q <= 100, '

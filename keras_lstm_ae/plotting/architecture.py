@@ -10,7 +10,7 @@ import html.parser
 import os
 import re
 
-from keras_lstm_ae.saving import write_atomically
+from keras_lstm_ae._utils.saving import write_atomically
 
 DIAGRAM_INSTALL_HINT = (
     'pip install "keras-lstm-ae[diagram]" (Graphviz compiled to WebAssembly '

@@ -12,11 +12,12 @@ import inspect
 import keras
 import numpy as np
 
-from keras_lstm_ae import distributed, validation
-from keras_lstm_ae._seeding import seeded_shuffling
-from keras_lstm_ae.batching import SequenceBatches
-from keras_lstm_ae.callbacks import TerminateOnNaNKeepBest, restore_only
-from keras_lstm_ae.saving import refuse_overwrite, saved_suffix, write_atomically
+from keras_lstm_ae import distributed
+from keras_lstm_ae._utils import validation
+from keras_lstm_ae._utils.saving import refuse_overwrite, saved_suffix, write_atomically
+from keras_lstm_ae.backend.seeding import seeded_shuffling
+from keras_lstm_ae.models.callbacks import TerminateOnNaNKeepBest, restore_only
+from keras_lstm_ae.preprocessing.batching import SequenceBatches
 
 # Callbacks that write files: under torch.distributed, rank 0's only.
 FILE_CALLBACKS = (

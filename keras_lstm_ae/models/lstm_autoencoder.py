@@ -13,10 +13,11 @@ import numpy as np
 from keras import ops
 
 from keras_lstm_ae import layers as lae_layers
-from keras_lstm_ae import masked_loss, validation
-from keras_lstm_ae.chain import LayerChain, run_chain
+from keras_lstm_ae._utils import validation
 from keras_lstm_ae.distributed import DataParallel
-from keras_lstm_ae.entry_points import CheckedEntryPoints
+from keras_lstm_ae.models import masked_loss
+from keras_lstm_ae.models.checked_entry_points import CheckedEntryPoints
+from keras_lstm_ae.models.layer_chain import LayerChain, run_chain
 
 CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
 DECODERS = ("repeat", "reshape")

@@ -19,7 +19,7 @@ Two details keep the grouping exact for NaN-padded data:
 
 import numpy as np
 
-from keras_lstm_ae.data import sequence_lengths
+from keras_lstm_ae.preprocessing.sequences import sequence_lengths
 
 # The automatic segment length: few enough steps that the LSTM's state
 # summarises a whole sequence, segments narrow enough that an event shifted a

@@ -9,13 +9,13 @@ them apart again:
   NaN-padded batch; `sequence_lengths` and `trim_sequences` undo it.
 - `sliding_windows` cuts one long series into overlapping windows.
 
-The scalers, which skip that padding, are in `keras_lstm_ae.scalers`.
+The scalers, which skip that padding, are in `keras_lstm_ae.preprocessing.scalers`.
 """
 
 import numpy as np
 import pandas as pd
 
-from keras_lstm_ae.validation import (
+from keras_lstm_ae._utils.validation import (
     as_float_array,
     check_choice,
     check_positive_int,

@@ -13,9 +13,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from keras_lstm_ae.data import prepare_sequences
-from keras_lstm_ae.saving import write_atomically
-from keras_lstm_ae.validation import (
+from keras_lstm_ae._utils.saving import write_atomically
+from keras_lstm_ae._utils.validation import (
     CHUNK_ROWS,
     NotFittedError,
     as_float_array,
@@ -24,6 +23,7 @@ from keras_lstm_ae.validation import (
     raise_for_infinite_count,
     raise_if_infinite,
 )
+from keras_lstm_ae.preprocessing.sequences import prepare_sequences
 
 # Written into every saved scaler file, so `load` can tell one from any other
 # JSON file.

@@ -99,7 +99,7 @@ def as_step_loss(loss, loss_weights):
 def _torch_twin(function, dtype):
     if keras.backend.backend() != "torch" or dtype != "float32":
         return None
-    from keras_lstm_ae import _torch_loss
+    from keras_lstm_ae.backend import torch_loss as _torch_loss
 
     return _torch_loss.TORCH_TWINS.get(function)
 
@@ -146,7 +146,7 @@ class RealStepLoss:
         # The first call builds Keras's compiled loss, which `fit` checks.
         use_step_loss = step_loss is not None and self._compile_loss.built
         if use_step_loss and step_loss[2] is not None:
-            from keras_lstm_ae import _torch_loss
+            from keras_lstm_ae.backend import torch_loss as _torch_loss
 
             loss, self._batch_real_steps.value = _torch_loss.masked_step_mean(
                 step_loss[2], y, y_pred, sample_weight

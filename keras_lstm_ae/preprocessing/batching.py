@@ -17,8 +17,8 @@ decoder, and the loss skips padded steps anyway.
 import keras
 import numpy as np
 
-from keras_lstm_ae.data import sequence_lengths
-from keras_lstm_ae.validation import CHUNK_ROWS
+from keras_lstm_ae._utils.validation import CHUNK_ROWS
+from keras_lstm_ae.preprocessing.sequences import sequence_lengths
 
 # Batches per group: sequences are shuffled, cut into groups of this many
 # batches, and sorted by length within each group (Hugging Face's

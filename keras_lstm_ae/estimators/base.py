@@ -23,15 +23,19 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from keras_lstm_ae import distributed
-from keras_lstm_ae.batching import SequenceBatches
-from keras_lstm_ae.model import LSTMAutoencoder
-from keras_lstm_ae.saving import (
+from keras_lstm_ae._utils.saving import (
     load_model,
     refuse_overwrite,
     saved_suffix,
     write_atomically,
 )
-from keras_lstm_ae.validation import NotFittedError, check_positive_int, check_rate
+from keras_lstm_ae._utils.validation import (
+    NotFittedError,
+    check_positive_int,
+    check_rate,
+)
+from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
+from keras_lstm_ae.preprocessing.batching import SequenceBatches
 
 # The entry that holds the estimator's state inside the `.keras` archive;
 # Keras's own loader ignores it.

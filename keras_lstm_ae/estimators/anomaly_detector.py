@@ -5,13 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from keras_lstm_ae import segments
-from keras_lstm_ae._estimator import SequenceModelEstimator
-from keras_lstm_ae.anomaly import scoring, thresholds
-from keras_lstm_ae.anomaly._vus import PERIOD_STEPS, dominant_period
-from keras_lstm_ae.anomaly.recording import STRETCH_STEPS, Recording, fill_stretch
-from keras_lstm_ae.scalers import StandardScaler
-from keras_lstm_ae.validation import (
+from keras_lstm_ae._utils.validation import (
     CHUNK_ROWS,
     as_float_array,
     check_bool,
@@ -21,6 +15,12 @@ from keras_lstm_ae.validation import (
     pandas_to_numpy,
     raise_for_infinite_count,
 )
+from keras_lstm_ae.anomaly import scoring, thresholds
+from keras_lstm_ae.anomaly._vus import PERIOD_STEPS, dominant_period
+from keras_lstm_ae.anomaly.recording import STRETCH_STEPS, Recording, fill_stretch
+from keras_lstm_ae.estimators.base import SequenceModelEstimator
+from keras_lstm_ae.preprocessing import segments
+from keras_lstm_ae.preprocessing.scalers import StandardScaler
 
 # Bounds of the automatic window: long enough to hold a shape, short enough
 # that a series of a few thousand steps gives many training windows.

@@ -5,12 +5,12 @@ import functools
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from keras_lstm_ae import segments
-from keras_lstm_ae._estimator import SequenceModelEstimator
-from keras_lstm_ae.batching import padded_lengths
-from keras_lstm_ae.data import as_sequence_batch
-from keras_lstm_ae.scalers import StandardScaler
-from keras_lstm_ae.validation import CHUNK_ROWS, check_positive_int
+from keras_lstm_ae._utils.validation import CHUNK_ROWS, check_positive_int
+from keras_lstm_ae.estimators.base import SequenceModelEstimator
+from keras_lstm_ae.preprocessing import segments
+from keras_lstm_ae.preprocessing.batching import padded_lengths
+from keras_lstm_ae.preprocessing.scalers import StandardScaler
+from keras_lstm_ae.preprocessing.sequences import as_sequence_batch
 
 
 class SequenceEncoder(
@@ -56,7 +56,7 @@ class SequenceEncoder(
             training stops. Defaults to 100.
         segment_length: Consecutive values per LSTM step, or `None` to choose
             from the longest training sequence as described above
-            (`keras_lstm_ae.segments.auto_segment_length`). 1 reads one step
+            (`keras_lstm_ae.preprocessing.segments.auto_segment_length`). 1 reads one step
             at a time. Defaults to `None`.
         learning_rate: Adam's learning rate. Defaults to 0.001.
         seed: Integer seed for the split, the initial weights and the
