@@ -70,7 +70,9 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 import keras_lstm_ae as lae  # Chooses the torch backend before Keras loads.
-from keras_lstm_ae.anomaly import scoring
+from keras_lstm_ae.anomaly.errors import mean_over_windows
+from keras_lstm_ae.anomaly.gaps import fill_missing
+from keras_lstm_ae.anomaly.windows import cut_windows, window_starts
 
 
 def as_2d(series):
@@ -89,13 +91,13 @@ def nearest_window(train, test, window):
     train, test = as_2d(train), as_2d(test)
     mean, std = np.nanmean(train, axis=0), np.nanstd(train, axis=0)
     std[std == 0] = 1.0
-    train = scoring.fill_missing((train - mean) / std)
-    test = scoring.fill_missing((test - mean) / std)
-    train_windows = scoring.cut_windows(
-        train, window, scoring.window_starts(len(train), window, 1)
+    train = fill_missing((train - mean) / std)
+    test = fill_missing((test - mean) / std)
+    train_windows = cut_windows(
+        train, window, window_starts(len(train), window, 1)
     ).reshape(-1, window * train.shape[1])
-    starts = scoring.window_starts(len(test), window, 1)
-    test_windows = scoring.cut_windows(test, window, starts)
+    starts = window_starts(len(test), window, 1)
+    test_windows = cut_windows(test, window, starts)
     distances, _ = (
         NearestNeighbors(n_neighbors=1)
         .fit(train_windows)
@@ -103,7 +105,7 @@ def nearest_window(train, test, window):
     )
     # The same per-step averaging as the detector's, of a per-window value.
     per_window = np.broadcast_to(distances[:, :, None], test_windows.shape[:2] + (1,))
-    return scoring.mean_over_windows(per_window, starts, len(test))[:, 0]
+    return mean_over_windows(per_window, starts, len(test))[:, 0]
 
 
 def error_parts(detector, test):

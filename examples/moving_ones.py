@@ -48,10 +48,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from keras_lstm_ae.demo import (
+from keras_lstm_ae.demo import reconstruction_accuracy
+from keras_lstm_ae.plotting import (
     plot_latent_by_length,
     plot_one_hot_reconstructions,
-    reconstruction_accuracy,
 )
 
 parser = argparse.ArgumentParser(

@@ -17,13 +17,13 @@ from keras_lstm_ae._utils.backend import choose_default_backend
 choose_default_backend()
 
 from keras_lstm_ae import datasets, distributed, layers, plotting
-from keras_lstm_ae._utils.saving import load_model
 from keras_lstm_ae._utils.validation import NotFittedError
 from keras_lstm_ae.anomaly import metrics
 from keras_lstm_ae.estimators.anomaly_detector import AnomalyDetector, load_detector
 from keras_lstm_ae.estimators.sequence_encoder import SequenceEncoder, load_encoder
 from keras_lstm_ae.models.callbacks import TerminateOnNaNKeepBest
 from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
+from keras_lstm_ae.models.saving import load_model
 from keras_lstm_ae.plotting import (
     plot_anomaly_scores,
     plot_architecture,

@@ -31,6 +31,7 @@ Example (`train.py`, run with `torchrun --nproc_per_node 2 train.py`):
     ae.save("ae.keras")  # written once, by rank 0
 """
 
+import contextlib
 import os
 
 import keras
@@ -174,63 +175,49 @@ def shared_seed(seed):
     return int(value.item())
 
 
-class DataParallel:
-    """What a `keras.Model` needs to train data-parallel under `torchrun`.
+def combine_losses(loss, real_steps):
+    """The global batch's loss from every process's share of it.
 
-    A mixin: the loss of each batch and the compiled metrics are combined
-    across processes (the gradients, by `sum_gradients`), so that every
-    process logs and applies what one process would. Outside
-    `torch.distributed`, nothing changes.
+    A process's loss is the mean over its real steps. The global loss is the
+    sum of every process's per-step values over all real steps;
+    differentiating this process's part of it (its sum over the global
+    count), then summing gradients across processes (`sum_gradients`), gives
+    the gradient of the global loss.
+
+    Args:
+        loss: This process's batch loss (a torch scalar), a mean over its
+            real steps.
+        real_steps: This process's number of real steps in the batch.
+
+    Returns:
+        `(loss to differentiate, global loss to log, global real steps)`.
     """
+    import torch
 
-    def _combine_losses(self, loss):
-        """The global batch's loss from every process's share of it.
+    local_steps = torch.as_tensor(real_steps, dtype=loss.dtype)
+    local_sum = loss * local_steps
+    total_sum, total_steps = all_reduce_sum([local_sum, local_steps])
+    total_steps = total_steps.clamp(min=1.0)
+    return local_sum / total_steps, total_sum / total_steps, total_steps
 
-        A process's loss is the mean over its real steps. The global loss is
-        the sum of every process's per-step values over all real steps;
-        differentiating this process's part of it (its sum over the global
-        count), then summing gradients across processes, gives the gradient
-        of the global loss.
-        """
-        if not is_active():
-            return loss, loss
-        import torch
 
-        local_steps = torch.as_tensor(self._batch_real_steps.value, dtype=loss.dtype)
-        local_sum = loss * local_steps
-        total_sum, total_steps = all_reduce_sum([local_sum, local_steps])
-        total_steps = total_steps.clamp(min=1.0)
-        self._batch_real_steps.value = total_steps  # The loss tracker's weight.
-        return local_sum / total_steps, total_sum / total_steps
+@contextlib.contextmanager
+def summed_metric_states(metrics):
+    """Inside the block, each metric's state holds its sum over processes.
 
-    def _combine_gradients(self, gradients):
-        if is_active():
-            sum_gradients(gradients)
-
-    def get_metrics_result(self):
-        """The metrics' results; under `torch.distributed`, over every
-        process's batches.
-
-        The loss is combined as each batch is (`_combine_losses`). Each
-        compiled metric's state (Keras's metrics keep totals and counts) is
-        summed across processes for its result, then this process's own is
-        put back, so that the next batch adds to it.
-        """
-        if not is_active():
-            return super().get_metrics_result()
-        variables = [
-            variable
-            for metric in self.metrics
-            if metric is not self._loss_tracker
-            for variable in metric.variables
-        ]
-        if not variables:
-            return super().get_metrics_result()
-        own = [variable.value.detach().clone() for variable in variables]
-        for variable, total in zip(variables, all_reduce_sum(own), strict=True):
-            variable.assign(total)
-        try:
-            return super().get_metrics_result()
-        finally:
-            for variable, value in zip(variables, own, strict=True):
-                variable.assign(value)
+    Keras's metrics keep totals and counts, so summing their variables across
+    processes gives the result over every process's batches. This process's
+    own values are put back on leaving, so that the next batch adds to them.
+    """
+    variables = [variable for metric in metrics for variable in metric.variables]
+    if not variables:
+        yield
+        return
+    own = [variable.value.detach().clone() for variable in variables]
+    for variable, total in zip(variables, all_reduce_sum(own), strict=True):
+        variable.assign(total)
+    try:
+        yield
+    finally:
+        for variable, value in zip(variables, own, strict=True):
+            variable.assign(value)

@@ -8,8 +8,19 @@ import pytest
 from sklearn.base import clone
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.anomaly import scoring
+from keras_lstm_ae.anomaly.errors import reconstruction_errors
+from keras_lstm_ae.anomaly.gaps import fill_missing
 from keras_lstm_ae.anomaly.recording import Recording, fill_stretch
+from keras_lstm_ae.anomaly.training import held_out_runs
+from keras_lstm_ae.anomaly.trend import remove_trend
+from keras_lstm_ae.anomaly.windows import (
+    cut_windows,
+    sampled_window_starts,
+    stretch_span,
+    stretch_windows,
+    window_starts,
+    window_starts_between,
+)
 
 QUICK = {"epochs": 3, "units": (8,), "seed": 0}
 PERIOD = 25
@@ -34,7 +45,7 @@ def fitted():
 
 
 def test_window_starts_cover_every_step_and_end_at_the_last():
-    starts = scoring.window_starts(103, 10, 7)
+    starts = window_starts(103, 10, 7)
 
     assert starts[0] == 0
     assert starts[-1] == 93
@@ -51,11 +62,11 @@ def test_window_starts_cover_every_step_and_end_at_the_last():
 def test_window_starts_between_are_the_starts_of_the_windows_that_reach_in(
     steps, window, stride
 ):
-    every = scoring.window_starts(steps, window, stride)
+    every = window_starts(steps, window, stride)
     for first, stop in [(0, steps), (0, 1), (3, 40), (steps - 1, steps), (20, 21)]:
         expected = every[(every <= stop - 1) & (every + window > first)]
         np.testing.assert_array_equal(
-            scoring.window_starts_between(steps, window, stride, first, stop), expected
+            window_starts_between(steps, window, stride, first, stop), expected
         )
 
 
@@ -63,10 +74,8 @@ def test_sampled_window_starts_keep_the_count_and_reach_every_alignment():
     # 1000 steps, windows of 50, a stride of 2 and a cycle of 80 steps: the
     # fixed grid only starts windows at even steps of the cycle.
     steps, window, stride, period = 1000, 50, 2, 80
-    grid = scoring.window_starts(steps, window, stride)
-    starts = scoring.sampled_window_starts(
-        steps, window, stride, np.random.default_rng(0)
-    )
+    grid = window_starts(steps, window, stride)
+    starts = sampled_window_starts(steps, window, stride, np.random.default_rng(0))
 
     assert len(starts) == len(grid)
     assert len(np.unique(starts)) == len(starts)
@@ -75,12 +84,10 @@ def test_sampled_window_starts_keep_the_count_and_reach_every_alignment():
     assert starts[-1] <= steps - window
     assert len(np.unique(grid % period)) == period // 2
     assert len(np.unique(starts % period)) == period
-    again = scoring.sampled_window_starts(
-        steps, window, stride, np.random.default_rng(0)
-    )
+    again = sampled_window_starts(steps, window, stride, np.random.default_rng(0))
     np.testing.assert_array_equal(starts, again)
     np.testing.assert_array_equal(
-        scoring.sampled_window_starts(steps, window, 1, np.random.default_rng(0)),
+        sampled_window_starts(steps, window, 1, np.random.default_rng(0)),
         np.arange(steps - window + 1),
     )
 
@@ -112,11 +119,11 @@ def test_stretched_windows_are_read_at_one_speed_each_within_the_bounds():
     # A ramp with a slope of 1 per step: a window read at speed v has a slope
     # of v, and starts where its span put it.
     window, stretch, count = 40, 0.1, 200
-    span = scoring.stretch_span(window, stretch)
+    span = stretch_span(window, stretch)
     own_values = 100.0 * np.arange(count)[:, None, None]  # told apart by span
     spans = (np.arange(span)[None, :, None] + own_values).astype(np.float32)
 
-    windows = scoring.stretch_windows(spans, window, stretch, np.random.default_rng(0))
+    windows = stretch_windows(spans, window, stretch, np.random.default_rng(0))
 
     assert windows.shape == (count, window, 1)
     assert windows.dtype == np.float32
@@ -138,10 +145,10 @@ def test_stretched_windows_are_read_at_one_speed_each_within_the_bounds():
 def test_no_time_stretch_reads_the_windows_as_recorded():
     spans = np.random.default_rng(1).normal(size=(20, 30, 2)).astype(np.float32)
 
-    windows = scoring.stretch_windows(spans, 30, 0.0, np.random.default_rng(0))
+    windows = stretch_windows(spans, 30, 0.0, np.random.default_rng(0))
 
     np.testing.assert_array_equal(windows, spans)
-    assert scoring.stretch_span(30, 0.0) == 30
+    assert stretch_span(30, 0.0) == 30
 
 
 @pytest.mark.backend_neutral
@@ -170,7 +177,7 @@ def test_errors_around_gaps_count_known_values_and_fill_missing_steps():
     missing[25, 1] = True  # and one missing value in feature 1.
     differences = reconstructions - windows
 
-    step_errors, window_errors = scoring.reconstruction_errors(
+    step_errors, window_errors = reconstruction_errors(
         windows, reconstructions, starts, 30, missing=missing
     )
 
@@ -202,10 +209,10 @@ def test_errors_around_gaps_count_known_values_and_fill_missing_steps():
     np.testing.assert_allclose(window_errors, expected_window, rtol=1e-6)
     # No gap: the errors of `reconstruction_errors` without `missing`.
     for given, plain in zip(
-        scoring.reconstruction_errors(
+        reconstruction_errors(
             windows, reconstructions, starts, 30, missing=np.zeros((30, 2), bool)
         ),
-        scoring.reconstruction_errors(windows, reconstructions, starts, 30),
+        reconstruction_errors(windows, reconstructions, starts, 30),
         strict=True,
     ):
         np.testing.assert_array_equal(given, plain)
@@ -216,8 +223,8 @@ def test_a_step_rebuilt_alike_by_each_of_its_windows_keeps_that_error():
     starts = np.array([0, 2])
     reconstructions = np.zeros((2, 4, 1))
 
-    windows = scoring.cut_windows(series, 4, starts)
-    errors, _ = scoring.reconstruction_errors(windows, reconstructions, starts, 6)
+    windows = cut_windows(series, 4, starts)
+    errors, _ = reconstruction_errors(windows, reconstructions, starts, 6)
 
     # Steps 2 and 3 lie in both windows, with the same error in each.
     np.testing.assert_allclose(errors[:, 0], series[:, 0])
@@ -228,8 +235,8 @@ def random_reconstructions():
     reconstructions of them."""
     rng = np.random.default_rng(0)
     series = rng.normal(size=(30, 2))
-    starts = scoring.window_starts(30, 8, 3)
-    windows = scoring.cut_windows(series, 8, starts)
+    starts = window_starts(30, 8, 3)
+    windows = cut_windows(series, 8, starts)
     return series, starts, windows, rng.normal(size=windows.shape)
 
 
@@ -254,7 +261,7 @@ def over_holding_windows(starts, value, reduce):
 def test_step_errors_are_the_median_absolute_error_over_each_steps_windows():
     series, starts, windows, reconstructions = random_reconstructions()
 
-    errors, _ = scoring.reconstruction_errors(windows, reconstructions, starts, 30)
+    errors, _ = reconstruction_errors(windows, reconstructions, starts, 30)
 
     expected = over_holding_windows(
         starts,
@@ -269,7 +276,7 @@ def test_one_window_that_rebuilds_a_step_badly_is_outvoted_by_the_others():
     reconstructions = np.full((5, 5, 1), 0.1)
     reconstructions[2, 2] = 10.0  # Window 2 misses step 4, its middle step.
 
-    errors, _ = scoring.reconstruction_errors(windows, reconstructions, np.arange(5), 9)
+    errors, _ = reconstruction_errors(windows, reconstructions, np.arange(5), 9)
 
     np.testing.assert_allclose(errors[:, 0], 0.1, rtol=1e-6)
 
@@ -277,7 +284,7 @@ def test_one_window_that_rebuilds_a_step_badly_is_outvoted_by_the_others():
 def test_window_errors_spread_each_windows_root_mean_squared_error_over_its_steps():
     series, starts, windows, reconstructions = random_reconstructions()
 
-    _, errors = scoring.reconstruction_errors(windows, reconstructions, starts, 30)
+    _, errors = reconstruction_errors(windows, reconstructions, starts, 30)
 
     expected = over_holding_windows(
         starts,
@@ -293,10 +300,10 @@ def test_remove_trend_takes_the_level_from_known_values_only():
     cycle = np.sin(2 * np.pi * np.arange(1000) / 25)
     holed = (cycle + 5.0)[:, None]
     holed[400:650] = np.nan  # Ten windows: longer than half the median's span.
-    filled, missing = scoring.fill_missing(holed), np.isnan(holed)
+    filled, missing = fill_missing(holed), np.isnan(holed)
 
-    detrended = scoring.remove_trend(filled, 25, missing=missing)[:, 0]
-    from_filled = scoring.remove_trend(filled, 25)[:, 0]
+    detrended = remove_trend(filled, 25, missing=missing)[:, 0]
+    from_filled = remove_trend(filled, 25)[:, 0]
 
     known = ~missing[:, 0]
     np.testing.assert_allclose(detrended[known], cycle[known], atol=1e-5)
@@ -314,7 +321,7 @@ def test_remove_trend_keeps_cycles_and_a_short_level_shift_but_not_a_ramp():
     shifted = cycle + 2.0 * ((time >= 400) & (time < 440))
     ramp = 0.002 * time  # rises 0.32 over the median's 160 steps
 
-    detrended = scoring.remove_trend((shifted + ramp)[:, None], 20)[:, 0]
+    detrended = remove_trend((shifted + ramp)[:, None], 20)[:, 0]
 
     # The median over 8 cycles follows the ramp and keeps the 2 shifted
     # cycles, to within a third of the ramp's rise over its span.
@@ -323,15 +330,15 @@ def test_remove_trend_keeps_cycles_and_a_short_level_shift_but_not_a_ramp():
 
 
 def test_held_out_runs_end_each_part_and_need_a_window_each():
-    held, kept = scoring.held_out_runs(1000, 20, 0.2, blocks=5)
+    held, kept = held_out_runs(1000, 20, 0.2, blocks=5)
 
     assert held == [(160, 200), (360, 400), (560, 600), (760, 800), (960, 1000)]
     assert kept == [(0, 160), (200, 360), (400, 560), (600, 760), (800, 960)]
-    assert scoring.held_out_runs(1000, 100, 0.2, blocks=5) == (
+    assert held_out_runs(1000, 100, 0.2, blocks=5) == (
         [(400, 500), (900, 1000)],
         [(0, 400), (500, 900)],
     )
-    assert scoring.held_out_runs(1000, 300, 0.2) == ([], [(0, 1000)])
+    assert held_out_runs(1000, 300, 0.2) == ([], [(0, 1000)])
 
 
 def test_the_window_defaults_to_the_dominant_period(fitted):
@@ -444,7 +451,7 @@ def test_a_long_gap_is_not_an_anomaly():
     # A model trained well enough to rebuild the cycle, and so to miss the
     # gap's straight line: scored as data, the gap outscored the spike. With
     # a stride of 2, the last step before the gap lies in no window without
-    # it but the one that ends there (`scoring.gap_edge_starts`).
+    # it but the one that ends there (`gaps.gap_edge_starts`).
     detector = lae.AnomalyDetector(epochs=40, units=(16,), stride=2, seed=0)
     detector.fit(periodic(steps=1000))
     series = periodic(seed=1)
@@ -568,16 +575,14 @@ def test_per_feature_is_a_keyword_that_must_be_true_or_false(fitted):
 
 def test_score_windows_gives_each_windows_mean_squared_error(fitted):
     series = periodic(seed=1)
-    scaled = fitted.scaler_.transform(
-        scoring.remove_trend(series[:, None], fitted.window_)
-    )
+    scaled = fitted.scaler_.transform(remove_trend(series[:, None], fitted.window_))
 
     errors, starts = fitted.score_windows(series, return_starts=True)
 
     np.testing.assert_array_equal(
-        starts, scoring.window_starts(600, fitted.window_, fitted.stride_)
+        starts, window_starts(600, fitted.window_, fitted.stride_)
     )
-    windows = scoring.cut_windows(scaled, fitted.window_, starts)
+    windows = cut_windows(scaled, fitted.window_, starts)
     squared = (fitted._rebuild_windows(windows) - windows) ** 2
     np.testing.assert_allclose(errors, squared.mean(axis=(1, 2)), rtol=1e-6)
 
@@ -589,11 +594,9 @@ def test_score_windows_counts_known_values_only(fitted):
 
     errors, starts = fitted.score_windows(holed, return_starts=True)
 
-    filled, missing = scoring.fill_missing(holed[:, None]), np.isnan(holed[:, None])
-    scaled = fitted.scaler_.transform(
-        scoring.remove_trend(filled, window, missing=missing)
-    )
-    windows = scoring.cut_windows(scaled, window, starts)
+    filled, missing = fill_missing(holed[:, None]), np.isnan(holed[:, None])
+    scaled = fitted.scaler_.transform(remove_trend(filled, window, missing=missing))
+    windows = cut_windows(scaled, window, starts)
     squared = (fitted._rebuild_windows(windows) - windows)[..., 0] ** 2
     known = ~np.isnan(holed[starts[:, None] + np.arange(window)])
     inside = ~known.any(axis=1)  # Windows that lie in the gap.
@@ -641,8 +644,8 @@ def test_threshold_rules_follow_their_definitions(threshold, expected):
 def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
     normal = periodic(features=2)
     detector = lae.AnomalyDetector(threshold="gaussian", **QUICK).fit(normal)
-    scaled = detector.scaler_.transform(scoring.remove_trend(normal, detector.window_))
-    held, _ = scoring.held_out_runs(600, detector.window_, 0.2)
+    scaled = detector.scaler_.transform(remove_trend(normal, detector.window_))
+    held, _ = held_out_runs(600, detector.window_, 0.2)
     errors = np.concatenate(
         [detector._errors(Recording(scaled[a:b], detector.window_))[0] for a, b in held]
     )
@@ -867,7 +870,7 @@ def with_gaps(steps, features, seed=0):
 
 def test_fill_stretch_fills_a_stretch_as_filling_the_whole_series():
     values = with_gaps(9000, 2)
-    whole = scoring.fill_missing(values)
+    whole = fill_missing(values)
 
     for start, stop in [(0, 9000), (0, 5), (150, 4900), (4990, 5010), (8000, 9000)]:
         np.testing.assert_array_equal(

@@ -12,7 +12,7 @@ from keras import ops
 from keras.src.backend.torch.trainer import TorchTrainer
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.backend import torch_loss as _torch_loss
+from keras_lstm_ae.backend import torch_loss
 from tests.helpers import random_sequences, with_nan_after
 
 LENGTHS = [6, 2, 0, 4, 6, 1, 3, 5]
@@ -193,7 +193,7 @@ def test_torch_twins_equal_keras_losses_values_and_gradients(function):
     # The twin path (a Keras built-in) and the generic path (the same loss
     # wrapped in a function Keras does not know) give the same loss and
     # the same gradients.
-    assert function in _torch_loss.TORCH_TWINS
+    assert function in torch_loss.TORCH_TWINS
     x = torch.from_numpy(padded_batch())
     results = []
     for loss in (function, lambda y_true, y_pred: function(y_true, y_pred)):

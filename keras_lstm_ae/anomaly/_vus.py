@@ -146,35 +146,3 @@ def volume_under_surface(labels, scores, window, n_thresholds):
     )
     pr_areas = np.sum(np.diff(tpr_curve[:, :-1], axis=1) * precision, axis=1)
     return float(np.mean(roc_areas)), float(np.mean(pr_areas))
-
-
-# The steps `dominant_period` reads: TSB-AD's 20,000.
-PERIOD_STEPS = 20_000
-
-
-def dominant_period(series, max_steps=PERIOD_STEPS, max_lag=400):
-    """TSB-AD's `find_length_rank(series, rank=1)`: a period from the ACF.
-
-    The lag, between 6 and 303, of the highest local maximum of the
-    autocorrelation of the first `max_steps` steps (lags 3..`max_lag`), or 125
-    when there is none.
-    """
-    fallback = 125
-    smallest_shift, largest_shift = 3, 300  # the reference's bounds
-    values = series[:max_steps] - np.mean(series[:max_steps])
-    count = len(values)
-    # Biased autocovariance through the FFT, as statsmodels' `acf(fft=True)`.
-    spectrum = np.fft.rfft(values, n=2 * count)
-    autocovariance = np.fft.irfft(spectrum * np.conj(spectrum), n=2 * count)[:count]
-    if autocovariance[0] <= 0:
-        return fallback  # a constant series has no period
-    autocorrelation = autocovariance[: max_lag + 1] / autocovariance[0]
-    shifted = autocorrelation[3:]
-    inner = shifted[1:-1]
-    peaks = np.flatnonzero((inner > shifted[:-2]) & (inner > shifted[2:])) + 1
-    if len(peaks) == 0:
-        return fallback
-    best = peaks[np.argmax(shifted[peaks])]
-    if best < smallest_shift or best > largest_shift:
-        return fallback
-    return int(best) + 3

@@ -33,13 +33,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from keras_lstm_ae._utils.validation import check_positive_int
-from keras_lstm_ae.anomaly import _vus
-from keras_lstm_ae.anomaly._validation import (
+from keras_lstm_ae._utils.validation import (
     as_float64_array,
     check_finite,
     check_non_negative_int,
+    check_positive_int,
 )
+from keras_lstm_ae.anomaly import _vus
+from keras_lstm_ae.anomaly.period import dominant_period
 
 DEFAULT_VUS_WINDOW = 100
 """The default largest buffer length of `vus_pr` and `vus_roc`: TSB-AD's
@@ -319,4 +320,4 @@ def estimate_vus_window(series):
     if len(series) == 0:
         raise ValueError("`series` must have at least one step; got 0.")
     check_finite(series, "series")
-    return _vus.dominant_period(series)
+    return dominant_period(series)

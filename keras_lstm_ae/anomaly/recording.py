@@ -14,7 +14,8 @@ import copy
 import numpy as np
 
 from keras_lstm_ae._utils.validation import CHUNK_ROWS
-from keras_lstm_ae.anomaly import scoring
+from keras_lstm_ae.anomaly.trend import remove_trend
+from keras_lstm_ae.anomaly.windows import cut_windows
 
 # The most steps prepared (and scored) at once: a few MB per feature.
 STRETCH_STEPS = 16_384
@@ -30,7 +31,7 @@ class Recording:
         window: The detector's window: the moving mean's span when the trend
             is removed.
         trend_windows: The moving median's span, in windows, or `None` to
-            keep the trend (see `scoring.remove_trend`).
+            keep the trend (see `trend.remove_trend`).
         scaler: A fitted `StandardScaler` applied last, or `None`.
 
     Example:
@@ -111,7 +112,7 @@ class Recording:
             stop = max(group_start + 1, min(group_start + CHUNK_ROWS, reach))
             group = starts[group_start:stop]
             stretch = self.read(first, group[-1] + length)
-            yield group, scoring.cut_windows(stretch, length, group - first)
+            yield group, cut_windows(stretch, length, group - first)
             group_start = stop
 
     def _prepare(self, first, last):
@@ -123,7 +124,7 @@ class Recording:
         reach = (self.trend_windows + 2) * self.window
         low, high = max(0, first - reach), min(len(self.values), last + reach)
         filled = fill_stretch(self.values, low, high)
-        detrended = scoring.remove_trend(
+        detrended = remove_trend(
             filled,
             self.window,
             self.trend_windows,
@@ -138,7 +139,7 @@ def fill_stretch(values, start, stop):
     float32 values stay float32; float64 values (and integers wider than 16
     bits) become float64.
 
-    The same as `scoring.fill_missing(values)[start:stop]`: a gap at either
+    The same as `gaps.fill_missing(values)[start:stop]`: a gap at either
     end of the stretch is filled from the nearest known values outside it,
     found by reading the series a chunk at a time, so a memmap is never read
     whole.

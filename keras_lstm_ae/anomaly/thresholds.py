@@ -26,8 +26,8 @@ import numbers
 
 import numpy as np
 
-from keras_lstm_ae._utils.validation import NotFittedError
-from keras_lstm_ae.anomaly._validation import (
+from keras_lstm_ae._utils.validation import (
+    NotFittedError,
     as_float64_array,
     check_finite,
     check_real_number,

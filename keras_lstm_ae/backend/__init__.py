@@ -1,0 +1,9 @@
+"""Torch-specific helpers that are not layers, as Keras keeps `backend/torch/`.
+
+- `torch_loss`: the masked loss's per-step values in plain torch.
+- `torch_step`: the torch calls of the direct training step and of inference
+  without gradients.
+- `seeding`: seeded shuffling of the backend's data iterators (every backend).
+
+The fused recurrent kernels live beside their layers, in `layers/`.
+"""

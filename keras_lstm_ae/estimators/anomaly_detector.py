@@ -3,32 +3,22 @@
 import warnings
 
 import numpy as np
-import pandas as pd
 
-from keras_lstm_ae._utils.validation import (
-    CHUNK_ROWS,
-    as_float_array,
-    check_bool,
-    check_positive_int,
-    check_rate,
-    count_infinite,
-    pandas_to_numpy,
-    raise_for_infinite_count,
+from keras_lstm_ae._utils.validation import check_bool, check_positive_int, check_rate
+from keras_lstm_ae.anomaly import scores, thresholds
+from keras_lstm_ae.anomaly.period import choose_window
+from keras_lstm_ae.anomaly.recording import Recording
+from keras_lstm_ae.anomaly.series import as_series, check_like_fit, feature_names
+from keras_lstm_ae.anomaly.training import (
+    auto_stride,
+    split_recording,
+    training_windows,
 )
-from keras_lstm_ae.anomaly import scoring, thresholds
-from keras_lstm_ae.anomaly._vus import PERIOD_STEPS, dominant_period
-from keras_lstm_ae.anomaly.recording import STRETCH_STEPS, Recording, fill_stretch
+from keras_lstm_ae.anomaly.trend import TREND_WINDOWS
+from keras_lstm_ae.anomaly.windows import window_starts
 from keras_lstm_ae.estimators.base import SequenceModelEstimator
 from keras_lstm_ae.preprocessing import segments
 from keras_lstm_ae.preprocessing.scalers import StandardScaler
-
-# Bounds of the automatic window: long enough to hold a shape, short enough
-# that a series of a few thousand steps gives many training windows.
-MIN_AUTO_WINDOW = 16
-MAX_AUTO_WINDOW = 256
-# The automatic trend span, in windows: long enough that the moving median
-# follows the level but neither a cycle nor a change of a few windows.
-TREND_WINDOWS = 8
 
 
 class AnomalyDetector(SequenceModelEstimator):
@@ -60,7 +50,7 @@ class AnomalyDetector(SequenceModelEstimator):
     missing are not trained on, errors count only at known values, a step
     next to a gap is scored from its windows without one, and a missing step
     takes its errors from the known steps either side (see
-    `scoring.errors_around_gaps`).
+    `errors.errors_around_gaps`).
 
     The model trains on windows read a little faster or slower than recorded
     (`time_stretch`: up to 10% by default), since a recording's tempo drifts:
@@ -224,16 +214,16 @@ class AnomalyDetector(SequenceModelEstimator):
             check_positive_int(self.stride, "stride")
         check_bool(self.detrend, "detrend")
         time_stretch = check_rate(self.time_stretch, "time_stretch")
-        values = _as_series(series, "series")
-        names = _feature_names(series)
-        window = self._choose_window(values)
-        stride = self.stride or _auto_stride(len(values), window)
+        values = as_series(series, "series")
+        names = feature_names(series)
+        window = choose_window(values, self.window)
+        stride = self.stride or auto_stride(len(values), window)
         raw = Recording(values, window, TREND_WINDOWS if self.detrend else None)
         scaler = StandardScaler().fit_chunks(raw.stretches())
         recording = raw.scaled(scaler)
         segment_length = segments.auto_segment_length(window)
 
-        held_out, training = self._split(recording, window)
+        held_out, training = split_recording(recording, window, self.validation_split)
         if spec == "gaussian" and not held_out:
             warnings.warn(
                 f"The series has too few steps ({len(values)}) to hold out a "
@@ -245,8 +235,8 @@ class AnomalyDetector(SequenceModelEstimator):
                 stacklevel=2,
             )
         rng = np.random.default_rng(self.seed)
-        inputs = _segmented_windows(training, stride, segment_length, rng, time_stretch)
-        validation = _segmented_windows(held_out, stride, segment_length, rng)
+        inputs = training_windows(training, stride, segment_length, rng, time_stretch)
+        validation = training_windows(held_out, stride, segment_length, rng)
 
         model = self._build_model(inputs.shape[1], inputs.shape[2], latent_dim, options)
         self.history_ = self._train(model, inputs, validation)
@@ -260,64 +250,16 @@ class AnomalyDetector(SequenceModelEstimator):
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_  # From an earlier fit.
-
-        # Each feature's errors are measured against the worst of them on the
-        # training series, so that a channel the model rebuilds less
-        # precisely does not drown out a fault in another one, and a score
-        # above 1 is worse than anything seen in training. A series in memory
-        # keeps its errors for the scores below; one on disk is read twice.
-        if recording.on_disk:
-            errors = _Reread(lambda: self._error_stretches(recording))
-        else:
-            errors = list(self._error_stretches(recording))
-        step_scale = window_scale = np.finfo(np.float32).tiny
-        for step_errors, window_errors in errors:
-            step_scale = np.maximum(step_scale, step_errors.max(axis=0))
-            window_scale = np.maximum(window_scale, window_errors.max(axis=0))
-        self.step_error_scale_, self.window_error_scale_ = step_scale, window_scale
-        self.error_model_ = None
-        if spec == "gaussian":
-            # Fitted on held-out steps (the training steps' errors are
-            # optimistic); without held-out data, on the training series.
-            reference = np.concatenate(
-                [self._errors(part)[0] for part in held_out]
-                if held_out
-                else [step_errors for step_errors, _ in errors]
-            )
-            self.error_model_ = thresholds.GaussianErrorModel().fit(reference)
-            self.threshold_ = float(self.error_model_.score(reference).max())
-        self.train_scores_ = self._scores_of(errors, len(recording))
-        if spec != "gaussian":
-            self.threshold_ = thresholds.resolve_threshold(spec, self.train_scores_)
-        return self
-
-    def _split(self, recording, window):
-        """The held-out parts of a recording, and the parts to train on."""
-        held, kept = scoring.held_out_runs(
-            len(recording), window, self.validation_split
+        score_stride = self._score_stride()
+        calibration = scores.calibrate(
+            recording, held_out, window, score_stride, self._rebuild_windows, spec
         )
-        training = [recording.part(a, b) for a, b in kept if b - a >= window]
-        if not training:  # Too little left to train on: hold nothing out.
-            return [], [recording]
-        return [recording.part(a, b) for a, b in held], training
-
-    def _choose_window(self, values):
-        if self.window is not None:
-            window = check_positive_int(self.window, "window")
-        else:
-            first = fill_stretch(values[:, :1], 0, min(len(values), PERIOD_STEPS))
-            first = first[:, 0]
-            window = int(
-                np.clip(dominant_period(first), MIN_AUTO_WINDOW, MAX_AUTO_WINDOW)
-            )
-            # A short series keeps at least two windows' worth of steps.
-            window = max(1, min(window, len(values) // 2))
-        if len(values) < window:
-            raise ValueError(
-                f"`series` has {len(values)} steps, fewer than the window "
-                f"({window}); pass a longer series or a smaller `window`."
-            )
-        return window
+        self.step_error_scale_ = calibration.step_error_scale
+        self.window_error_scale_ = calibration.window_error_scale
+        self.error_model_ = calibration.error_model
+        self.train_scores_ = calibration.train_scores
+        self.threshold_ = calibration.threshold
+        return self
 
     # --- Scoring ---
 
@@ -326,109 +268,29 @@ class AnomalyDetector(SequenceModelEstimator):
         that every step lies in one."""
         return min(self.stride_, self.window_)
 
-    def _error_stretches(self, recording):
-        """Yields each stretch's step and window errors, `(steps, features)`
-        each, in order, for the whole recording.
-
-        A step's error is the median of its absolute reconstruction errors
-        in the windows that hold it: it is sharp where one value is wrong.
-        Its window error is the mean root mean squared error of those
-        windows: it is high where many values are a little wrong, as in a
-        cycle of another shape (see `scoring.reconstruction_errors`).
-        A stretch holds the steps of at most `CHUNK_ROWS` windows (and at
-        most `STRETCH_STEPS` steps), and is rebuilt with every window that
-        holds one of its steps, so its errors are those of the whole series.
-
-        Gaps are not errors (see `scoring.errors_around_gaps`). The windows
-        that end just before a gap and start just after it are rebuilt too
-        (`scoring.gap_edge_starts`), so that a known step next to a gap lies
-        in a window without one wherever a window's worth of known steps
-        fits beside the gap. A missing step's errors are
-        interpolated from the known steps either side of it among those
-        windows, so a gap that runs past them (one longer than a stretch)
-        takes the errors of the nearest known step inside.
-        """
-        steps, window, stride = len(recording), self.window_, self._score_stride()
-        size = max(min(CHUNK_ROWS * stride, STRETCH_STEPS), stride)
-        for first in range(0, steps, size):
-            stop = min(first + size, steps)
-            starts = scoring.window_starts_between(steps, window, stride, first, stop)
-            # Every window that holds a step of [first, stop) lies in here.
-            low, high = max(0, first - window), min(steps, stop + window)
-            missing = recording.missing(low, high)
-            gaps = missing.any(axis=1)
-            if gaps.any():
-                edges = scoring.gap_edge_starts(gaps, window, steps, offset=low)
-                edges = edges[(edges < stop) & (edges + window > first)]
-                starts = np.union1d(starts, edges)
-            offset, end = starts[0], starts[-1] + window
-            stretch = recording.read(offset, end)
-            windows = scoring.cut_windows(stretch, window, starts - offset)
-            step_errors, window_errors = scoring.reconstruction_errors(
-                windows,
-                self._rebuild_windows(windows),
-                starts - offset,
-                len(stretch),
-                missing=missing[offset - low : end - low],
-            )
-            part = slice(first - offset, stop - offset)
-            yield step_errors[part], window_errors[part]
-
     def _errors(self, recording):
         """The step and window errors of a whole recording, `(steps,
-        features)` each (see `_error_stretches`)."""
-        step_errors, window_errors = zip(*self._error_stretches(recording), strict=True)
-        return np.concatenate(step_errors), np.concatenate(window_errors)
+        features)` each (see `scores.error_stretches`)."""
+        return scores.whole_errors(
+            recording, self.window_, self._score_stride(), self._rebuild_windows
+        )
 
     def _rebuild_windows(self, windows):
         rebuilt = self._rebuild(segments.to_segments(windows, self.segment_length_))
         return segments.from_segments(rebuilt, self.n_features_in_, self.window_)
 
-    def _scores(self, step_errors, window_errors, per_feature=False):
-        if self.error_model_ is not None:
-            contributions = self.error_model_.contributions(step_errors)
-            return contributions if per_feature else contributions.sum(axis=1)
-        feature_scores = np.maximum(
-            step_errors / self.step_error_scale_,
-            window_errors / self.window_error_scale_,
-        )
-        return feature_scores if per_feature else feature_scores.max(axis=1)
-
-    def _scores_of(self, error_stretches, steps, per_feature=False):
-        """The scores of a series from its stretches' errors, written into
-        one array as they come (no list of pieces to join)."""
-        shape = (steps, self.n_features_in_) if per_feature else (steps,)
-        scores = np.empty(shape)
-        first = 0
-        for step_errors, window_errors in error_stretches:
-            stop = first + len(step_errors)
-            scores[first:stop] = self._scores(step_errors, window_errors, per_feature)
-            first = stop
-        return scores
-
     def _recording(self, series, method):
         """A series checked against the fitted detector, as a `Recording`
         prepared as in `fit`."""
         self._check_fitted(method)
-        values = _as_series(series, "series")
-        if values.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"`series` has {values.shape[1]} feature(s); this detector was "
-                f"fitted on {self.n_features_in_}."
-            )
-        names = _feature_names(series)
-        fitted_names = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted_names is not None and names != fitted_names:
-            raise ValueError(
-                f"`series` has the columns {names}; this detector was fitted "
-                f"on {fitted_names}, in that order. Select them with "
-                "`series[detector.feature_names_in_]`."
-            )
-        if len(values) < self.window_:
-            raise ValueError(
-                f"`series` has {len(values)} steps, fewer than the window "
-                f"({self.window_}) this detector was fitted with."
-            )
+        values = as_series(series, "series")
+        check_like_fit(
+            values,
+            feature_names(series),
+            self.n_features_in_,
+            getattr(self, "feature_names_in_", None),
+            self.window_,
+        )
         trend = TREND_WINDOWS if self.detrend else None
         return Recording(values, self.window_, trend, scaler=self.scaler_)
 
@@ -457,9 +319,17 @@ class AnomalyDetector(SequenceModelEstimator):
                 shorter than the window, or is all NaN.
         """
         per_feature = check_bool(per_feature, "per_feature")
-        recording = self._recording(series, "score")
-        return self._scores_of(
-            self._error_stretches(recording), len(recording), per_feature
+        recording, window = self._recording(series, "score"), self.window_
+        stride, rebuild = self._score_stride(), self._rebuild_windows
+        stretches = scores.error_stretches(recording, window, stride, rebuild)
+        return scores.scores_of(
+            stretches,
+            len(recording),
+            self.n_features_in_,
+            self.step_error_scale_,
+            self.window_error_scale_,
+            self.error_model_,
+            per_feature,
         )
 
     def score_windows(self, series, return_starts=False):
@@ -482,27 +352,11 @@ class AnomalyDetector(SequenceModelEstimator):
             `stride_` apart (at most `window_`), the last one ending at the
             last step.
         """
-        recording, window = self._recording(series, "score_windows"), self.window_
-        starts = scoring.window_starts(len(recording), window, self._score_stride())
-        errors = []
-        for group, windows in recording.windows(starts):
-            squared = (self._rebuild_windows(windows) - windows).astype(np.float64) ** 2
-            missing = recording.missing(group[0], group[-1] + window)
-            if missing.any():
-                known = ~missing[(group - group[0])[:, None] + np.arange(window)]
-                with np.errstate(invalid="ignore"):
-                    errors.append(
-                        np.where(known, squared, 0.0).sum(axis=(1, 2))
-                        / known.sum(axis=(1, 2))
-                    )
-            else:
-                errors.append(squared.mean(axis=(1, 2)))
-        errors = np.concatenate(errors)
-        unknown = np.isnan(errors)  # Windows that lie in a gap.
-        if unknown.any():
-            errors[unknown] = np.interp(
-                starts[unknown], starts[~unknown], errors[~unknown]
-            )
+        recording = self._recording(series, "score_windows")
+        starts = window_starts(len(recording), self.window_, self._score_stride())
+        errors = scores.window_mean_squared_errors(
+            recording, starts, self._rebuild_windows
+        )
         return (errors, starts) if return_starts else errors
 
     def predict(self, series):
@@ -549,108 +403,6 @@ class AnomalyDetector(SequenceModelEstimator):
             if state["error_model"] is None
             else thresholds.GaussianErrorModel.from_config(state["error_model"])
         )
-
-
-# The most training windows the automatic stride gives: enough to cover a long
-# series, few enough that an epoch stays short.
-MAX_AUTO_WINDOWS = 1000
-
-
-def _segmented_windows(parts, stride, segment_length, rng, time_stretch=0.0):
-    """The windows of every part of a recording, as model inputs; `None` if
-    none. With a stride over 1, about one window in `stride`, at starts drawn
-    at random (`scoring.sampled_window_starts`). With `time_stretch`, each
-    is read at a random tempo from a span a little longer than a window
-    (`scoring.stretch_windows`). They are held in memory: with the automatic
-    stride, at most about `MAX_AUTO_WINDOWS`, however long the recording.
-
-    A window in which at most half the values are known is left out: it is
-    mostly a gap's straight line, which the model need not learn to rebuild
-    (unless every window is such, as in a series mostly missing)."""
-    if not parts:
-        return None
-    windows, mostly_known = [], []
-    for part in parts:
-        span = min(len(part), scoring.stretch_span(part.window, time_stretch))
-        starts = scoring.sampled_window_starts(len(part), span, stride, rng)
-        for group, spans in part.windows(starts, length=span):
-            missing = part.missing(group[0], group[-1] + span)
-            known = scoring.known_share(missing, group - group[0], span)
-            if time_stretch:
-                spans = scoring.stretch_windows(spans, part.window, time_stretch, rng)
-            windows.append(spans)
-            mostly_known.append(known > 0.5)
-    windows, mostly_known = np.concatenate(windows), np.concatenate(mostly_known)
-    if mostly_known.any() and not mostly_known.all():
-        windows = windows[mostly_known]
-    return segments.to_segments(windows, segment_length)
-
-
-class _Reread:
-    """An iterable that calls `read()` afresh for every pass over it."""
-
-    def __init__(self, read):
-        self._read = read
-
-    def __iter__(self):
-        return iter(self._read())
-
-
-def _auto_stride(steps, window):
-    """1, or wider where that would give over `MAX_AUTO_WINDOWS` windows."""
-    return max(1, -(-(steps - window + 1) // MAX_AUTO_WINDOWS))
-
-
-def _as_series(series, name):
-    """One series as a `(steps, features)` array, checked: float32, or
-    float64 for float64 values (see `as_float_array`'s `keep_precision`)."""
-    if isinstance(series, (pd.Series, pd.DataFrame)):
-        series = pandas_to_numpy(series, name)
-    if series is None or isinstance(series, (str, bytes, dict)):
-        raise TypeError(
-            f"`{name}` must be an array (steps,) or (steps, features); got "
-            f"{type(series).__name__}."
-        )
-    if isinstance(series, np.memmap):
-        # It stays on disk, in its own dtype, and is read a stretch at a time:
-        # only its dtype is checked here.
-        as_float_array(series[:0], name)
-        values = series
-    else:
-        values = as_float_array(series, name, keep_precision=True)
-    if values.ndim == 1:
-        values = values[:, None]
-    if values.ndim != 2 or 0 in values.shape:
-        raise ValueError(
-            f"`{name}` must be one series, 1-D (steps,) or 2-D (steps, features), "
-            f"with at least one step; got shape {values.shape}."
-        )
-    # One pass, a chunk at a time, so that a memmap is read once.
-    infinite, known = 0, np.zeros(values.shape[1], dtype=bool)
-    for start in range(0, len(values), CHUNK_ROWS):
-        chunk = values[start : start + CHUNK_ROWS]
-        infinite += count_infinite(chunk)
-        known |= ~np.isnan(chunk).all(axis=0)
-    raise_for_infinite_count(infinite, name)
-    empty = np.flatnonzero(~known)
-    if empty.size:
-        what = (
-            "is all NaN" if values.shape[1] == 1 else f"feature {empty[0]} is all NaN"
-        )
-        raise ValueError(
-            f"`{name}` {what}: there is nothing to score. NaN marks missing values."
-        )
-    return values
-
-
-def _feature_names(series):
-    """A `DataFrame`'s column names, as a list, when they are all strings
-    (scikit-learn's rule); else `None`."""
-    if isinstance(series, pd.DataFrame) and all(
-        isinstance(name, str) for name in series.columns
-    ):
-        return list(series.columns)
-    return None
 
 
 def load_detector(filepath):

@@ -23,24 +23,32 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from keras_lstm_ae import distributed
-from keras_lstm_ae._utils.saving import (
-    load_model,
-    refuse_overwrite,
-    saved_suffix,
-    write_atomically,
-)
+from keras_lstm_ae._utils.saving import refuse_overwrite, saved_suffix, write_atomically
 from keras_lstm_ae._utils.validation import (
     NotFittedError,
     check_positive_int,
     check_rate,
 )
 from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
+from keras_lstm_ae.models.saving import load_model
 from keras_lstm_ae.preprocessing.batching import SequenceBatches
 
 # The entry that holds the estimator's state inside the `.keras` archive;
 # Keras's own loader ignores it.
 STATE_ENTRY = "keras_lstm_ae_estimator.json"
 STATE_FORMAT_VERSION = 1
+
+
+def is_saved_estimator(path):
+    """Whether `path` is a `.keras` archive written by an estimator's `save`.
+
+    Such a file is also a Keras model file (the estimator's autoencoder), with
+    the estimator's own state beside it.
+    """
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return STATE_ENTRY in archive.namelist()
 
 
 def model_option_names():

@@ -15,6 +15,8 @@ import warnings
 import keras
 import numpy as np
 
+from keras_lstm_ae.backend import torch_step
+
 
 def _linear_chain(model):
     """The model's layers in order, or `None` if they do not form one chain."""
@@ -132,8 +134,6 @@ class LayerChain(keras.Model):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if not self._calls_directly(x):
             return super().train_step(data)
-        import torch
-
         y_pred = self.call(x, training=True)
         self.zero_grad()
         loss = self._compute_loss(
@@ -145,28 +145,28 @@ class LayerChain(keras.Model):
             loss = self.optimizer.scale_loss(loss)
         trainable_weights = self.trainable_weights
         if trainable_weights:
-            loss.backward()
-            gradients = [v.value.grad for v in trainable_weights]
-            self._combine_gradients(gradients)
-            with torch.no_grad():
-                self.optimizer.apply(gradients, trainable_weights)
+            torch_step.apply_gradients(
+                self.optimizer, loss, trainable_weights, self._combine_gradients
+            )
         else:
             warnings.warn(
                 "The model does not have any trainable weights.", stacklevel=2
             )
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def _combine_losses(self, loss):
-        """`(loss to differentiate, loss to log)` for this process's batch.
+    # --- Hooks of the direct steps, for subclasses ---
 
-        Both are the batch's loss; a model that trains across processes
-        (`LSTMAutoencoder` under `torch.distributed`) combines them there.
+    def _combine_losses(self, loss):
+        """Hook: `(loss to differentiate, loss to log)` for this batch's loss.
+
+        Both are `loss` here. `SequenceModel` overrides it to combine the
+        losses of the processes that train together under `torch.distributed`.
         """
         return loss, loss
 
     def _combine_gradients(self, gradients):
-        """Combines this process's gradients with other processes' (in place);
-        nothing here."""
+        """Hook: changes this batch's gradients in place before they are
+        applied. Nothing here; `SequenceModel` sums them across processes."""
 
     def test_step(self, *args):
         """Keras's torch `test_step`, with the forward pass called directly."""
@@ -205,13 +205,11 @@ class LayerChain(keras.Model):
                 steps=steps,
                 callbacks=callbacks,
             )
-        import torch
-
         batch_size = batch_size or 32
         starts = range(0, len(x), batch_size)
         progress = keras.utils.Progbar(len(starts), verbose=0 if verbose == 0 else 1)
         outputs = []
-        with torch.no_grad():
+        with torch_step.no_gradients():
             for number, start in enumerate(starts, start=1):
                 # Sliced before conversion: a memmap is read a batch at a time.
                 batch = x[start : start + batch_size]

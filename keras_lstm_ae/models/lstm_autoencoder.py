@@ -1,64 +1,23 @@
 """`LSTMAutoencoder`: a sequence autoencoder with standalone encoder and decoder.
 
-This module holds its architecture. Its other roles are mixins, each in its
-own module: the loss and metrics over real steps (`masked_loss.RealStepLoss`),
-data-parallel training (`distributed.DataParallel`), and the checked `fit`,
-`evaluate`, `predict` and `save` (`entry_points.CheckedEntryPoints`).
+This module holds its arguments, config and forward pass; its layers are
+built in `architecture`, and how it trains, evaluates and saves over
+NaN-padded sequences is its base class's (`SequenceModel`).
 """
-
-import contextlib
 
 import keras
 import numpy as np
 from keras import ops
 
-from keras_lstm_ae import layers as lae_layers
 from keras_lstm_ae._utils import validation
-from keras_lstm_ae.distributed import DataParallel
-from keras_lstm_ae.models import masked_loss
-from keras_lstm_ae.models.checked_entry_points import CheckedEntryPoints
-from keras_lstm_ae.models.layer_chain import LayerChain, run_chain
-
-CELLS = {"lstm": lae_layers.LSTM, "gru": lae_layers.GRU}
-DECODERS = ("repeat", "reshape")
-
-
-def _rnn_layer(
-    cell, units, *, return_sequences, activation, dropout, recurrent_dropout, seed, name
-):
-    kwargs = {}
-    if seed is not None:
-        kwargs = {
-            "kernel_initializer": keras.initializers.GlorotUniform(seed=seed),
-            "recurrent_initializer": keras.initializers.Orthogonal(seed=seed),
-            "seed": seed,
-        }
-    return CELLS[cell](
-        units,
-        activation=activation,
-        return_sequences=return_sequences,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        name=name,
-        **kwargs,
-    )
-
-
-def _dense_layer(units, *, activation, seed, name):
-    initializer = (
-        keras.initializers.GlorotUniform(seed=seed)
-        if seed is not None
-        else "glorot_uniform"
-    )
-    return keras.layers.Dense(
-        units, activation=activation, kernel_initializer=initializer, name=name
-    )
+from keras_lstm_ae.backend.torch_step import no_gradients
+from keras_lstm_ae.models import architecture
+from keras_lstm_ae.models.layer_chain import run_chain
+from keras_lstm_ae.models.sequence_model import SequenceModel
 
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
-class LSTMAutoencoder(
-    CheckedEntryPoints, DataParallel, masked_loss.RealStepLoss, LayerChain
-):
+class LSTMAutoencoder(SequenceModel):
     """An LSTM sequence autoencoder with standalone encoder and decoder models.
 
     `Input -> LSTM ... -> Dense(latent_dim) -> RepeatVector(timesteps) ->
@@ -140,14 +99,16 @@ class LSTMAutoencoder(
             decoder_units = tuple(reversed(units)) or (latent_dim,)
         else:
             decoder_units = validation.check_int_tuple(decoder_units, "decoder_units")
-        cell = validation.check_choice(cell, "cell", tuple(CELLS))
-        decoder = validation.check_choice(decoder, "decoder", DECODERS)
+        cell = validation.check_choice(cell, "cell", tuple(architecture.CELLS))
+        decoder = validation.check_choice(decoder, "decoder", architecture.DECODERS)
         dropout = validation.check_rate(dropout, "dropout")
         recurrent_dropout = validation.check_rate(
             recurrent_dropout, "recurrent_dropout"
         )
-        activation_fn = _get_activation(activation, "activation")
-        output_activation_fn = _get_activation(output_activation, "output_activation")
+        activation_fn = architecture.get_activation(activation, "activation")
+        output_activation_fn = architecture.get_activation(
+            output_activation, "output_activation"
+        )
         if not isinstance(bidirectional, bool):
             raise TypeError(
                 f"`bidirectional` must be True or False; got {bidirectional!r}."
@@ -179,75 +140,36 @@ class LSTMAutoencoder(
         def next_seed():
             return None if seeds is None else next(seeds)
 
-        # === Encoder ===
-        encoder_inputs = keras.Input(shape=(None, features), name="encoder_input")
-        hidden = lae_layers.NaNMasking(name="nan_masking")(encoder_inputs)
-        encoder_sizes = units or (latent_dim // 2 if bidirectional else latent_dim,)
-        # `Bidirectional` copies the layer it wraps through its config. While a
-        # file loads, Keras matches the objects it serializes by `id()`, so a
-        # wrapped layer that the garbage collector frees before the next one
-        # is made can pass its id on, and the next `Bidirectional` gets the
-        # earlier copies (Keras 3.15: one load in 40 of a two-layer encoder
-        # failed). Holding the wrapped layers keeps their ids apart.
-        wrapped = []
-        for index, size in enumerate(encoder_sizes):
-            rnn = _rnn_layer(
-                units=size,
-                return_sequences=index < len(encoder_sizes) - 1,
-                seed=next_seed(),
-                name=f"encoder_{cell}_{index + 1}",
-                **layer_options,
-            )
-            if bidirectional:
-                wrapped.append(rnn)
-                rnn = keras.layers.Bidirectional(
-                    rnn, name=f"encoder_bi{cell}_{index + 1}"
-                )
-            hidden = rnn(hidden)
-        if units:
-            hidden = _dense_layer(
-                latent_dim, activation=None, seed=next_seed(), name="latent"
-            )(hidden)
-        encoder = LayerChain(encoder_inputs, hidden, name="encoder")
-
-        # === Decoder ===
-        decoder_inputs = keras.Input(shape=(latent_dim,), name="decoder_input")
-        if decoder == "repeat":
-            hidden = lae_layers.RepeatVector(timesteps, name="repeat")(decoder_inputs)
-        else:
-            hidden = keras.layers.Reshape(
-                (timesteps, latent_dim // timesteps), name="reshape"
-            )(decoder_inputs)
-        for index, size in enumerate(decoder_units):
-            hidden = _rnn_layer(
-                units=size,
-                return_sequences=True,
-                seed=next_seed(),
-                name=f"decoder_{cell}_{index + 1}",
-                **layer_options,
-            )(hidden)
-        outputs = lae_layers.TimeDistributed(
-            _dense_layer(
-                features,
-                activation=output_activation_fn,
-                seed=next_seed(),
-                name="output",
-            ),
-            name="reconstruction",
-        )(hidden)
-        decoder_model = LayerChain(decoder_inputs, outputs, name="decoder")
+        # === Layers ===
+        encoder, wrapped = architecture.build_encoder(
+            features, latent_dim, units, bidirectional, layer_options, next_seed
+        )
+        decoder_model = architecture.build_decoder(
+            timesteps,
+            features,
+            latent_dim,
+            decoder_units,
+            decoder,
+            output_activation_fn,
+            layer_options,
+            next_seed,
+        )
 
         # === Functional Model ===
         inputs = keras.Input(shape=(timesteps, features), name="sequences")
         super().__init__(
-            inputs=inputs, outputs=decoder_model(encoder(inputs)), **kwargs
+            inputs=inputs,
+            outputs=decoder_model(encoder(inputs)),
+            timesteps=timesteps,
+            features=features,
+            seed=seed,
+            **kwargs,
         )
+        del wrapped  # Held until every layer is built (`build_encoder`).
 
         # === Config ===
         self.encoder = encoder
         self.decoder = decoder_model
-        self.timesteps = timesteps
-        self.features = features
         self.latent_dim = latent_dim
         self.units = units
         self.decoder_units = decoder_units
@@ -258,8 +180,6 @@ class LSTMAutoencoder(
         self.recurrent_dropout = recurrent_dropout
         self.bidirectional = bidirectional
         self.decoder_kind = decoder
-        self.seed = seed
-        self._batch_real_steps = masked_loss.BatchRealSteps()
         # Batches cut short (`fit(..., group_by_length=True)`) are rebuilt at
         # their own length (`call`), so any length up to `timesteps` passes.
         self.input_spec = keras.InputSpec(ndim=3, axes={-1: features})
@@ -376,7 +296,7 @@ class LSTMAutoencoder(
         starts = range(0, len(latents), batch_size)
         progress = keras.utils.Progbar(len(starts), verbose=verbose)
         outputs = []
-        with _no_gradients():
+        with no_gradients():
             for number, start in enumerate(starts, start=1):
                 batch = ops.convert_to_tensor(latents[start : start + batch_size])
                 outputs.append(ops.convert_to_numpy(self._generate(batch, steps)))
@@ -384,22 +304,3 @@ class LSTMAutoencoder(
         if not outputs:
             return np.zeros((0, steps, self.features), dtype=np.float32)
         return np.concatenate(outputs)
-
-
-def _no_gradients():
-    """A context without gradient tracking on torch; nothing elsewhere."""
-    if keras.backend.backend() == "torch":
-        import torch
-
-        return torch.no_grad()
-    return contextlib.nullcontext()
-
-
-def _get_activation(identifier, name):
-    try:
-        return keras.activations.get(identifier)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"`{name}` must be an activation name such as 'tanh', 'relu', "
-            f"'sigmoid' or 'linear', or a callable; got {identifier!r}."
-        ) from error

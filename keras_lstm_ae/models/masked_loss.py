@@ -10,7 +10,6 @@ are scaled to give the same mean.
 
 import keras
 from keras import ops
-from keras.src.backend import set_keras_mask  # Not exported; stable since Keras 3.6.
 from keras.src.losses.losses import LossFunctionWrapper  # Not exported.
 
 
@@ -112,92 +111,3 @@ def step_values(step_loss, y, y_pred):
     if keras.backend.standardize_dtype(y_pred.dtype) != dtype:
         y_pred = ops.cast(y_pred, dtype)
     return function(y, y_pred)
-
-
-class RealStepLoss:
-    """The loss and metrics of a `keras.Model` over real (non-NaN) steps.
-
-    A mixin for a model whose targets may hold NaN steps; it needs a
-    `_batch_real_steps` (`BatchRealSteps`) set in the model's `__init__`.
-    """
-
-    def _use_real_step_loss_tracker(self):
-        # Set without Keras's attribute tracking, which would list the
-        # tracker twice among the metrics (Keras sets its own untracked).
-        tracker = getattr(self, "_loss_tracker", None)
-        if tracker is not None and not isinstance(tracker, RealStepWeightedMean):
-            object.__setattr__(
-                self,
-                "_loss_tracker",
-                RealStepWeightedMean(self._batch_real_steps),
-            )
-
-    def compute_loss(
-        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
-    ):
-        """The compiled loss over real (non-NaN) steps only.
-
-        A target step with any NaN is padding or missing: its weight is 0,
-        and the loss is the mean over the batch's real steps (0 when there is
-        none, so a batch of empty sequences leaves the loss finite).
-        """
-        y = x if y is None else y
-        step_loss = self._per_step_loss()
-        # The first call builds Keras's compiled loss, which `fit` checks.
-        use_step_loss = step_loss is not None and self._compile_loss.built
-        if use_step_loss and step_loss[2] is not None:
-            from keras_lstm_ae.backend import torch_loss as _torch_loss
-
-            loss, self._batch_real_steps.value = _torch_loss.masked_step_mean(
-                step_loss[2], y, y_pred, sample_weight
-            )
-            return loss
-        y, weights, real_steps = mask_missing_steps(y, sample_weight)
-        self._batch_real_steps.value = real_steps
-        if use_step_loss:
-            values = step_values(step_loss, y, y_pred)
-            if tuple(values.shape) == tuple(weights.shape):
-                return ops.sum(values * weights) / ops.maximum(real_steps, 1.0)
-        # Keras divides by every step; scaling makes it a mean over real ones.
-        total_steps = ops.cast(ops.shape(weights)[0] * ops.shape(weights)[1], y.dtype)
-        weights = weights * (total_steps / ops.maximum(real_steps, 1.0))
-        return super().compute_loss(
-            x=x, y=y, y_pred=y_pred, sample_weight=weights, training=training
-        )
-
-    def _per_step_loss(self):
-        """The compiled loss as `(function, dtype, torch_twin)` giving per-step
-        values (see `as_step_loss`), or `None` where Keras's own reduction
-        must run.
-
-        Weighting the per-step values by hand gives what Keras's compiled loss
-        gives with the same weights (for a single loss that averages over the
-        batch) without its general bookkeeping, which on a small model costs
-        as much as the loss itself. Resolved once per `compile`; a model with
-        additional losses (weight regularizers) keeps Keras's reduction, which
-        adds them.
-        """
-        compile_loss = getattr(self, "_compile_loss", None)
-        cached = self.__dict__.get("_step_loss_cache")
-        if cached is not None and cached[0] is compile_loss:
-            return cached[1]
-        step_loss = None
-        if not self.losses:
-            step_loss = as_step_loss(
-                self.loss, getattr(compile_loss, "_user_loss_weights", "unknown")
-            )
-        # Untracked: Keras would otherwise list the loss among the layers.
-        object.__setattr__(self, "_step_loss_cache", (compile_loss, step_loss))
-        return step_loss
-
-    def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        """Updates the compiled metrics over real (non-NaN) steps only."""
-        y = x if y is None else y
-        if self._compile_metrics is None:
-            return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
-        missing = ops.isnan(y)
-        y = ops.where(missing, 0.0, y)
-        # Keras applies a prediction's mask to every metric, weighted or not
-        # (`metrics=` ignore sample weights).
-        set_keras_mask(y_pred, ops.logical_not(ops.any(missing, axis=-1)))
-        return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)

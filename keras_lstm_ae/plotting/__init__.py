@@ -10,6 +10,8 @@ kind of plot:
 - `latent`: `project_2d`, `plot_latent`.
 - `reconstructions`: `plot_reconstructions`.
 - `anomalies`: `plot_anomaly_scores`, `plot_detection`, `plot_error_histogram`.
+- `one_hot`: `plot_one_hot_reconstructions`, `plot_latent_by_length` (the
+  moving-ones demo's figures).
 - `architecture`: `model_to_dot`, `plot_architecture` (Graphviz's `dot`, or
   Graphviz compiled to WebAssembly where `dot` is not installed).
 """
@@ -21,6 +23,10 @@ from keras_lstm_ae.plotting.anomalies import (
 )
 from keras_lstm_ae.plotting.architecture import model_to_dot, plot_architecture
 from keras_lstm_ae.plotting.latent import plot_latent, project_2d
+from keras_lstm_ae.plotting.one_hot import (
+    plot_latent_by_length,
+    plot_one_hot_reconstructions,
+)
 from keras_lstm_ae.plotting.reconstructions import plot_reconstructions
 from keras_lstm_ae.plotting.training import plot_loss
 
@@ -31,7 +37,9 @@ __all__ = [
     "plot_detection",
     "plot_error_histogram",
     "plot_latent",
+    "plot_latent_by_length",
     "plot_loss",
+    "plot_one_hot_reconstructions",
     "plot_reconstructions",
     "project_2d",
 ]

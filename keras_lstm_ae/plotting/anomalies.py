@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from keras_lstm_ae.anomaly.scoring import runs
+from keras_lstm_ae.anomaly.gaps import runs
 from keras_lstm_ae.plotting._common import _get_ax, _pyplot
 
 

@@ -1,0 +1,39 @@
+"""The torch calls of `LayerChain`'s direct training step, and inference.
+
+Keras's torch trainer differentiates the loss with `loss.backward()` and
+applies the gradients under `torch.no_grad()`; the direct step does the
+same, with one hook between the two for data-parallel training.
+"""
+
+import contextlib
+
+import keras
+
+
+def no_gradients():
+    """A context without gradient tracking on torch; nothing elsewhere."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.no_grad()
+    return contextlib.nullcontext()
+
+
+def apply_gradients(optimizer, loss, trainable_weights, combine_gradients):
+    """Differentiates `loss` and applies its gradients with `optimizer`.
+
+    Args:
+        optimizer: A built Keras optimizer.
+        loss: The scalar torch tensor to differentiate.
+        trainable_weights: The Keras variables to update.
+        combine_gradients: Called with the list of gradients (torch tensors,
+            in the order of `trainable_weights`) before they are applied;
+            it may change them in place (sum them across processes).
+    """
+    import torch
+
+    loss.backward()
+    gradients = [variable.value.grad for variable in trainable_weights]
+    combine_gradients(gradients)
+    with torch.no_grad():
+        optimizer.apply(gradients, trainable_weights)
