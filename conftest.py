@@ -1,8 +1,12 @@
 """Collection of the doctests in `keras_lstm_ae/` (`--doctest-modules`).
 
-The modules below hold code that only the torch backend reaches, and import
-torch: on another backend they are left out of collection (`collect_ignore`),
-as the tests of what they do are deselected (`torch_only`, `tests/conftest.py`).
+On a backend other than torch, two kinds of module are left out of
+collection: those that hold code only the torch backend reaches and import
+torch (their tests are deselected there too, `torch_only`), and those above
+the model, whose examples do the same on every backend (the data, the
+estimators, anomaly scoring, plots, the command line): CI runs their
+doctests on torch, and the doctests of the layers and models on every
+backend.
 """
 
 import os
@@ -13,4 +17,17 @@ if os.environ.get("KERAS_BACKEND", "torch") != "torch":
     collect_ignore = [
         "keras_lstm_ae/backend/torch_loss.py",
         "keras_lstm_ae/layers/_torch_kernels.py",
+        "keras_lstm_ae/demo.py",
+    ]
+    collect_ignore_glob = [
+        f"keras_lstm_ae/{folder}/*"
+        for folder in (
+            "_utils",
+            "anomaly",
+            "cli",
+            "datasets",
+            "estimators",
+            "plotting",
+            "preprocessing",
+        )
     ]

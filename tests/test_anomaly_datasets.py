@@ -13,6 +13,10 @@ from keras_lstm_ae.datasets import (
     make_anomalies,
 )
 
+# NumPy, pandas and file logic: the same on every Keras backend, so CI runs
+# it on torch.
+pytestmark = pytest.mark.backend_neutral
+
 YAHOO_ANOMALIES = [431, 478, 610, 681, 718, 732, 846]
 
 

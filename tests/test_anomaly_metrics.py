@@ -6,6 +6,10 @@ import pytest
 import keras_lstm_ae as lae
 from keras_lstm_ae.anomaly import metrics
 
+# NumPy, pandas and file logic: the same on every Keras backend, so CI runs
+# it on torch.
+pytestmark = pytest.mark.backend_neutral
+
 # ---------------------------------------------------------------------------
 # Inputs. Deterministic formulas rather than random draws, so that the
 # reference values below stay valid on any machine.

@@ -14,6 +14,10 @@ from keras_lstm_ae.preprocessing.sequences import (
     trim_sequences,
 )
 
+# NumPy, pandas and file logic: the same on every Keras backend, so CI runs
+# it on torch.
+pytestmark = pytest.mark.backend_neutral
+
 NAN = np.nan
 
 

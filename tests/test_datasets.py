@@ -16,6 +16,10 @@ from keras_lstm_ae.datasets import (
 )
 from keras_lstm_ae.preprocessing.sequences import pad_sequences, sequence_lengths
 
+# NumPy, pandas and file logic: the same on every Keras backend, so CI runs
+# it on torch.
+pytestmark = pytest.mark.backend_neutral
+
 # --------------------------------------------------------------------------
 # make_moving_ones
 # --------------------------------------------------------------------------

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# The package's source, read as text: the same on every Keras backend.
+pytestmark = pytest.mark.backend_neutral
+
 PACKAGE = Path(__file__).resolve().parents[1] / "keras_lstm_ae"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 TOP_LEVEL_MODULES = {"__init__.py", "__main__.py", "distributed.py", "demo.py"}

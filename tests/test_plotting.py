@@ -29,6 +29,10 @@ from keras_lstm_ae.plotting import (
     project_2d,
 )
 
+# Matplotlib figures and diagrams of the model's graph: the same on every Keras
+# backend (the models they draw are tested on each), so CI runs them on torch.
+pytestmark = pytest.mark.backend_neutral
+
 
 @pytest.fixture(autouse=True)
 def _close_figures():

@@ -47,7 +47,11 @@ def test_saved_sequence_encoder_gives_the_same_vectors(saved):
 def test_saved_anomaly_detector_gives_the_same_scores_and_flags(saved):
     detector = lae.load_detector(DATA / "anomaly_detector.keras")
 
-    np.testing.assert_allclose(
-        detector.score(saved["series"]), saved["scores"], rtol=1e-4, atol=1e-5
+    scores = detector.score(saved["series"])
+    np.testing.assert_allclose(scores, saved["scores"], rtol=1e-4, atol=1e-5)
+    # A step whose score lies within rounding of the threshold may flip.
+    decided = np.abs(saved["scores"] - detector.threshold_) > 1e-4 * detector.threshold_
+    assert decided.sum() > 390
+    np.testing.assert_array_equal(
+        detector.predict(saved["series"])[decided], saved["flags"][decided]
     )
-    np.testing.assert_array_equal(detector.predict(saved["series"]), saved["flags"])

@@ -6,6 +6,10 @@ import pytest
 from keras_lstm_ae import pad_sequences
 from keras_lstm_ae.preprocessing import segments
 
+# NumPy, pandas and file logic: the same on every Keras backend, so CI runs
+# it on torch.
+pytestmark = pytest.mark.backend_neutral
+
 
 def test_auto_segment_length_gives_at_most_8_steps_of_at_most_64_values():
     assert segments.auto_segment_length(150) == 19  # 8 steps of 19

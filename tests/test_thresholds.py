@@ -14,6 +14,10 @@ from keras_lstm_ae.anomaly.thresholds import (
     std_threshold,
 )
 
+# NumPy, pandas and file logic: the same on every Keras backend, so CI runs
+# it on torch.
+pytestmark = pytest.mark.backend_neutral
+
 ERRORS = np.array([0.3, 0.1, 0.7, 0.2, 0.4, 0.9, 0.15, 0.25, 0.5, 0.05])
 
 
