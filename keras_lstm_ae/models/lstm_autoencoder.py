@@ -91,44 +91,33 @@ class LSTMAutoencoder(SequenceModel):
         seed=None,
         **kwargs,
     ):
-        timesteps = validation.check_positive_int(timesteps, "timesteps")
-        features = validation.check_positive_int(features, "features")
-        latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
-        units = validation.check_int_tuple(units, "units")
-        if decoder_units is None:
-            decoder_units = tuple(reversed(units)) or (latent_dim,)
-        else:
-            decoder_units = validation.check_int_tuple(decoder_units, "decoder_units")
-        cell = validation.check_choice(cell, "cell", tuple(architecture.CELLS))
-        decoder = validation.check_choice(decoder, "decoder", architecture.DECODERS)
-        dropout = validation.check_rate(dropout, "dropout")
-        recurrent_dropout = validation.check_rate(
-            recurrent_dropout, "recurrent_dropout"
+        (
+            timesteps,
+            features,
+            latent_dim,
+            units,
+            decoder_units,
+            cell,
+            activation_fn,
+            output_activation_fn,
+            dropout,
+            recurrent_dropout,
+            seed,
+        ) = _checked_arguments(
+            timesteps,
+            features,
+            latent_dim,
+            units=units,
+            decoder_units=decoder_units,
+            cell=cell,
+            activation=activation,
+            output_activation=output_activation,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            bidirectional=bidirectional,
+            decoder=decoder,
+            seed=seed,
         )
-        activation_fn = architecture.get_activation(activation, "activation")
-        output_activation_fn = architecture.get_activation(
-            output_activation, "output_activation"
-        )
-        if not isinstance(bidirectional, bool):
-            raise TypeError(
-                f"`bidirectional` must be True or False; got {bidirectional!r}."
-            )
-        if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-                raise TypeError(f"`seed` must be an integer or None; got {seed!r}.")
-            seed = int(seed)
-        if decoder == "reshape" and latent_dim % timesteps:
-            raise ValueError(
-                f"`decoder='reshape'` reshapes the latent into (timesteps, "
-                f"latent_dim // timesteps), so `latent_dim` ({latent_dim}) must be "
-                f"a multiple of `timesteps` ({timesteps})."
-            )
-        if bidirectional and not units and latent_dim % 2:
-            raise ValueError(
-                "A bidirectional encoder with `units=()` splits `latent_dim` "
-                f"between its two directions, so it must be even; got {latent_dim}."
-            )
-
         layer_options = {
             "cell": cell,
             "activation": activation_fn,
@@ -304,3 +293,80 @@ class LSTMAutoencoder(SequenceModel):
         if not outputs:
             return np.zeros((0, steps, self.features), dtype=np.float32)
         return np.concatenate(outputs)
+
+
+def _checked_arguments(
+    timesteps,
+    features,
+    latent_dim,
+    *,
+    units,
+    decoder_units,
+    cell,
+    activation,
+    output_activation,
+    dropout,
+    recurrent_dropout,
+    bidirectional,
+    decoder,
+    seed,
+):
+    """`LSTMAutoencoder`'s arguments, checked, with defaults resolved.
+
+    Returns:
+        `(timesteps, features, latent_dim, units, decoder_units, cell,
+        activation, output_activation, dropout, recurrent_dropout, seed)`,
+        the activations as functions.
+
+    Raises:
+        TypeError, ValueError: naming the first argument that is wrong.
+    """
+    timesteps = validation.check_positive_int(timesteps, "timesteps")
+    features = validation.check_positive_int(features, "features")
+    latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+    units = validation.check_int_tuple(units, "units")
+    if decoder_units is None:
+        decoder_units = tuple(reversed(units)) or (latent_dim,)
+    else:
+        decoder_units = validation.check_int_tuple(decoder_units, "decoder_units")
+    cell = validation.check_choice(cell, "cell", tuple(architecture.CELLS))
+    decoder = validation.check_choice(decoder, "decoder", architecture.DECODERS)
+    dropout = validation.check_rate(dropout, "dropout")
+    recurrent_dropout = validation.check_rate(recurrent_dropout, "recurrent_dropout")
+    activation_fn = architecture.get_activation(activation, "activation")
+    output_activation_fn = architecture.get_activation(
+        output_activation, "output_activation"
+    )
+    if not isinstance(bidirectional, bool):
+        raise TypeError(
+            f"`bidirectional` must be True or False; got {bidirectional!r}."
+        )
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"`seed` must be an integer or None; got {seed!r}.")
+        seed = int(seed)
+    if decoder == "reshape" and latent_dim % timesteps:
+        raise ValueError(
+            f"`decoder='reshape'` reshapes the latent into (timesteps, "
+            f"latent_dim // timesteps), so `latent_dim` ({latent_dim}) must be "
+            f"a multiple of `timesteps` ({timesteps})."
+        )
+    if bidirectional and not units and latent_dim % 2:
+        raise ValueError(
+            "A bidirectional encoder with `units=()` splits `latent_dim` "
+            f"between its two directions, so it must be even; got {latent_dim}."
+        )
+
+    return (
+        timesteps,
+        features,
+        latent_dim,
+        units,
+        decoder_units,
+        cell,
+        activation_fn,
+        output_activation_fn,
+        dropout,
+        recurrent_dropout,
+        seed,
+    )
