@@ -184,7 +184,7 @@ def print_beats(seeds):
             cells = []
             for number, scores in enumerate(
                 (
-                    detector.score(test),
+                    detector.decision_function(test),
                     nearest_window(train, test, detector.window_),
                 )
             ):
@@ -224,7 +224,7 @@ def print_gaps(seed):
         holed = test.copy()
         holed[where] = np.nan
         missing = np.isnan(holed[:, 0])
-        scores = detector.score(holed)
+        scores = detector.decision_function(holed)
         beside = np.convolve(missing, np.ones(2 * window + 1), mode="same") > 0
         beside &= ~missing & ~near_spike
         other = ~near_spike & ~missing & ~beside
@@ -251,7 +251,7 @@ def print_gaps(seed):
         frozen, frozen_labels = test.copy(), labels.copy()
         frozen[middle - 50 : middle + 50] = np.percentile(test, percentile)
         frozen_labels[middle - 50 : middle + 50] = 1
-        scores = detector.score(frozen)
+        scores = detector.decision_function(frozen)
         vus_window = lae.metrics.estimate_vus_window(as_2d(frozen)[:, 0])
         print(
             f"| the {percentile}th percentile | "
@@ -386,11 +386,15 @@ def main():
         )
         for suffix, test, labels in tests:
             start = time.perf_counter()
-            scores = detector.score(test)
+            scores = detector.decision_function(test)
             seconds = fit_seconds + time.perf_counter() - start
             extra_scores = [
                 *(error_parts(detector, test) if args.parts else ()),
-                *([without_detrending.score(test)] if args.no_detrend else []),
+                *(
+                    [without_detrending.decision_function(test)]
+                    if args.no_detrend
+                    else []
+                ),
             ]
             vus_window = lae.metrics.estimate_vus_window(as_2d(test)[:, 0])
             cells = [
@@ -410,7 +414,7 @@ def main():
             )
     train, test, _ = lae.datasets.make_anomalies("spike", length=10_000)
     start = time.perf_counter()
-    lae.AnomalyDetector(seed=args.seed).fit(train).score(test)
+    lae.AnomalyDetector(seed=args.seed).fit(train).decision_function(test)
     print(
         f"\nfit + score of a 10,000-step series: {time.perf_counter() - start:.0f} s",
         flush=True,

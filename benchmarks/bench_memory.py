@@ -10,8 +10,8 @@ every 5 ms; the table gives each call's peak above the level before it.
 Reading batch by batch, the peak should not grow with the data: the checks
 scan the memmap 4096 sequences at a time, and batches are read as needed.
 
-A second table does the same for `AnomalyDetector.score` on one long
-recording on disk (64 channels of noisy cycles, float32), with a detector
+A second table does the same for `AnomalyDetector.decision_function` on one
+long recording on disk (64 channels of noisy cycles, float32), with a detector
 fitted on its first 20,000 steps (window and stride 50, so every step lies in
 one window): the recording is prepared and scored a stretch of 16,384 steps
 at a time. What has to grow is the scores it returns, 8 bytes a step; the
@@ -126,14 +126,16 @@ def detector_rows(sizes, directory):
     detector = lae.AnomalyDetector(
         window=RECORDING_PERIOD, stride=RECORDING_PERIOD, epochs=2, units=(16,), seed=0
     ).fit(np.asarray(recordings[0][:20_000]))
-    detector.score(recordings[0][:100_000])  # Builds and allocates first.
+    detector.decision_function(recordings[0][:100_000])  # Builds and allocates first.
     print(
         "\n| recording (GB) | steps | score peak RssAnon (MB) "
         "| of which the scores (MB) | score s |"
     )
     print("|---|---|---|---|---|")
     for recording in recordings:
-        peak, seconds = peak_above_start(lambda r=recording: detector.score(r))
+        peak, seconds = peak_above_start(
+            lambda r=recording: detector.decision_function(r)
+        )
         scores_bytes = 8 * len(recording)
         print(
             f"| {recording.nbytes / 1e9:.2g} | {len(recording):,} | {peak / 1e6:.0f} "

@@ -53,8 +53,8 @@ highest score of the training recording.
 """
 
 detector = lae.AnomalyDetector(epochs=args.epochs, seed=0).fit(train)
-scores = detector.score(test)  # (steps,)
-feature_scores = detector.score(test, per_feature=True)  # (steps, 3); scores: their max
+scores = detector.decision_function(test)  # (steps,): higher is more abnormal
+feature_scores = detector.decision_function(test, per_feature=True)  # (steps, 3)
 flags = detector.predict(test)
 print(f"window {detector.window_}, threshold {detector.threshold_:.3g}")
 print(

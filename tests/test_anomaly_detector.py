@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.base import clone
 
 import keras_lstm_ae as lae
@@ -402,6 +403,33 @@ def test_per_feature_scores_give_the_score_and_point_at_the_channel():
     assert np.argmax(feature_scores[200:210].mean(axis=0)) == 1
 
 
+def test_decision_function_gives_the_scores_that_score_and_predict_use(fitted):
+    normal = periodic(seed=1)
+    series = normal.copy()
+    series[300] += 4.0
+
+    scores = fitted.decision_function(series)
+
+    assert scores[300] > fitted.decision_function(normal)[300]  # Higher: abnormal.
+    np.testing.assert_array_equal(fitted.score(series), scores)
+    np.testing.assert_array_equal(fitted.score(series, np.zeros(600)), scores)
+    np.testing.assert_array_equal(
+        fitted.predict(series), (scores > fitted.threshold_).astype(int)
+    )
+    np.testing.assert_array_equal(
+        fitted.decision_function(series, per_feature=True), scores[:, None]
+    )
+
+
+def test_an_object_array_of_numbers_scores_as_the_numbers(fitted):
+    series = periodic(seed=1)
+
+    np.testing.assert_array_equal(
+        fitted.decision_function(series.astype(object)),
+        fitted.decision_function(series),
+    )
+
+
 def test_scores_are_relative_to_the_worst_training_step(fitted):
     normal = periodic()
 
@@ -785,6 +813,17 @@ def test_load_detector_refuses_a_file_of_a_newer_format(fitted, tmp_path):
         (np.zeros(100), {"time_stretch": 1.0}, ValueError, "`time_stretch` must be"),
         (np.arange(100).astype("m8[s]"), {}, TypeError, "durations"),
         ([1.0, None] * 50, {}, TypeError, "NaN, not None"),
+        (
+            np.array([[1.0], [{}]] * 50, dtype=object),
+            {},
+            TypeError,
+            "argument must be a string or a real number",
+        ),
+        (np.zeros(100, complex), {}, ValueError, "Complex data not supported"),
+        (sparse.csr_array(np.ones((100, 2))), {}, TypeError, "sparse input is not"),
+        (np.zeros((100, 0)), {}, ValueError, r"0 feature\(s\) \(shape=\(100, 0\)\)"),
+        (np.zeros((1, 3)), {"window": 4}, ValueError, "one sample .* fewer than"),
+        (np.zeros(100), {"model_options": 8}, TypeError, "`model_options` must be"),
     ],
 )
 def test_bad_input_is_refused_before_training(series, arguments, error, message):
@@ -793,6 +832,14 @@ def test_bad_input_is_refused_before_training(series, arguments, error, message)
     with pytest.raises(error, match=message):
         detector.fit(series)
     assert not hasattr(detector, "model_")
+
+
+def test_another_feature_count_is_refused_in_scikit_learns_words_too(fitted):
+    message = "X has 2 features, but AnomalyDetector is expecting 1 features as input"
+
+    for method in (fitted.decision_function, fitted.predict, fitted.score):
+        with pytest.raises(ValueError, match=message):
+            method(np.zeros((100, 2)))
 
 
 def test_score_refuses_other_features_short_series_and_unfitted(fitted):

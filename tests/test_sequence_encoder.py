@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -70,6 +71,15 @@ def test_a_wide_dataframe_is_read_one_sequence_per_row(fitted):
 
     np.testing.assert_allclose(
         encoder.transform(pd.DataFrame(padded)), encoder.transform(padded), atol=1e-6
+    )
+
+
+def test_an_object_array_of_numbers_is_read_as_the_numbers(fitted):
+    encoder, sequences = fitted
+    padded = lae.pad_sequences(sequences)
+
+    np.testing.assert_array_equal(
+        encoder.transform(padded.astype(object)), encoder.transform(padded)
     )
 
 
@@ -238,6 +248,32 @@ def test_set_params_sets_estimator_and_model_options():
     assert encoder.get_params()["bidirectional"] is False
 
 
+def test_model_options_may_come_as_one_dict_where_keywords_take_precedence(
+    tmp_path,
+):
+    sequences, _ = ragged_sines()
+    encoder = lae.SequenceEncoder(
+        latent_dim=2,
+        epochs=1,
+        seed=0,
+        model_options={"units": (5,), "cell": "gru"},
+        units=(3,),
+    )
+
+    copy = clone(encoder).fit(sequences)
+
+    assert copy.get_params() == encoder.get_params()
+    assert copy.get_params()["model_options"] == {"units": (5,), "cell": "gru"}
+    assert copy.model_.units == (3,)
+    assert copy.model_.cell == "gru"
+    copy.save(tmp_path / "encoder.keras")
+    loaded = lae.load_encoder(tmp_path / "encoder.keras")
+    assert loaded.get_params()["model_options"] == {"units": [5], "cell": "gru"}
+    assert loaded.get_params()["units"] == [3]
+    encoder.set_params(model_options={"bidirectional": False})
+    assert encoder.get_params()["model_options"] == {"bidirectional": False}
+
+
 def test_model_options_reach_the_autoencoder():
     sequences, _ = ragged_sines()
 
@@ -369,6 +405,15 @@ def test_pickle_and_joblib_round_trips(fitted, tmp_path, dumps, loads):
         (np.zeros((3, 4, 5, 6)), ValueError, "`X` must be 3-D"),
         ([np.ones(4), np.full(4, np.nan)], ValueError, r"`X\[1\]` has no real step"),
         (np.array([[1.0, np.inf]]), ValueError, "infinite"),
+        (np.zeros(5), ValueError, "Reshape your data"),
+        (np.zeros((3, 4), complex), ValueError, "Complex data not supported"),
+        (sparse.csr_array(np.ones((3, 4))), TypeError, "sparse input is not"),
+        (np.zeros((3, 0)), ValueError, r"0 feature\(s\) \(shape=\(3, 0\)\)"),
+        (
+            np.array([[1.0, {}]], dtype=object),
+            TypeError,
+            "argument must be a string or a real number",
+        ),
     ],
 )
 def test_bad_sequences_are_refused_before_training(X, error, message):
@@ -395,6 +440,8 @@ def test_bad_sequences_are_refused_before_training(X, error, message):
         ({"learning_rate": 0.0}, ValueError, "`learning_rate` must be a positive"),
         ({"learning_rate": "fast"}, TypeError, "`learning_rate` must be a positive"),
         ({"cell": "rnn"}, ValueError, "`cell` must be one of"),
+        ({"model_options": -1}, TypeError, "`model_options` must be a dict"),
+        ({"model_options": {"unit": 8}}, TypeError, "unknown option 'unit'"),
     ],
 )
 def test_bad_arguments_are_refused_before_training(arguments, error, message):

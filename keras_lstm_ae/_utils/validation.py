@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from sklearn import exceptions
 
 # Rows (sequences, or steps of one series) per chunk when a whole array is
 # scanned (checks, statistics, lengths): a few MB at a time, however large the
@@ -119,6 +121,12 @@ def count_infinite(array, chunk=CHUNK_ROWS):
     )
 
 
+class ComplexDataError(TypeError, ValueError):
+    """Raised for complex numbers where real ones are needed: a `ValueError`,
+    as scikit-learn raises, and the `TypeError` this library raised before,
+    so that code catching either keeps working."""
+
+
 def _check_numeric_dtype(array, name):
     """Raises as `as_float_array` does for an array's dtype; returns it."""
     if array.dtype.kind in "mM":  # NumPy counts timedelta64 as a number.
@@ -133,8 +141,46 @@ def _check_numeric_dtype(array, name):
             "(text? convert it with `astype(float)` or `pandas.to_numeric`)."
         )
     if np.iscomplexobj(array):
-        raise TypeError(f"`{name}` must hold real numbers; got complex values.")
+        raise ComplexDataError(
+            f"`{name}` holds complex numbers: Complex data not supported. Pass "
+            f"real values, such as `np.abs({name})` or `{name}.real`."
+        )
     return array
+
+
+def check_not_sparse(x, name):
+    """Raises a `TypeError` naming `name` if `x` is a SciPy sparse matrix or
+    array: sequences are dense (NaN, not zero, marks a missing step)."""
+    if sparse.issparse(x):
+        raise TypeError(
+            f"`{name}` is a sparse {type(x).__name__}; sparse input is not "
+            f"supported. Pass a dense array: `{name}.toarray()`."
+        )
+
+
+def _numbers_from_objects(array, name):
+    """An object array of numbers as float64, as scikit-learn reads one;
+    raises a `TypeError` if an entry is not a number (None included)."""
+    problem = None
+    try:
+        numbers = array.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        # NumPy's own words ("float() argument must be a string or a real
+        # number, not 'dict'").
+        problem = f" ({error})"
+    else:
+        # NumPy reads None as NaN; here it is refused, so that NaN is the
+        # one mark of a missing value.
+        missing = array[np.isnan(numbers)]
+        if not any(item is None for item in missing):
+            return numbers
+        problem = " (None)"
+    raise TypeError(
+        f"`{name}` holds Python objects that are not numbers{problem}: ragged "
+        "sequences, mixed types, or None? Pad ragged sequences with "
+        "`keras_lstm_ae.pad_sequences`, convert text columns to numbers, "
+        "and mark missing values with NaN, not None."
+    )
 
 
 def as_float_array(x, name="x", keep_precision=False):
@@ -148,22 +194,23 @@ def as_float_array(x, name="x", keep_precision=False):
             that is centred or detrended before it reaches a model: a
             reading of 10,000,000 is only known to within 1 in float32.
 
+    An array of dtype `object` whose entries are all numbers is read as
+    numbers, as scikit-learn reads one.
+
     Raises:
         TypeError: If `x` holds something other than numbers (strings, for
-            example from a CSV read without `dtype`), or is ragged.
+            example from a CSV read without `dtype`), is ragged, or is sparse.
+        ComplexDataError: If `x` holds complex numbers (a `ValueError` and
+            a `TypeError`).
     """
+    check_not_sparse(x, name)
     if isinstance(x, np.ndarray):
         array = x
     else:
         _check_not_ragged(x, name)
         array = np.asarray(x)
     if array.dtype == object:
-        raise TypeError(
-            f"`{name}` holds Python objects, not numbers (ragged sequences, "
-            "mixed types, or None). Pad ragged sequences with "
-            "`keras_lstm_ae.pad_sequences`, convert text columns to numbers, "
-            "and mark missing values with NaN, not None."
-        )
+        array = _numbers_from_objects(array, name)
     _check_numeric_dtype(array, name)
     dtype = np.result_type(array.dtype, np.float32) if keep_precision else np.float32
     return array.astype(dtype, copy=False)
@@ -190,8 +237,9 @@ def check_sequences(x, name="x", features=None, timesteps=None):
 
     Raises:
         TypeError: If `x` does not hold numbers.
-        ValueError: If `x` is not 3-D, is empty, holds infinities, has the
-            wrong number of features or more steps than `timesteps`.
+        ValueError: If `x` is not 3-D, is empty, holds complex numbers or
+            infinities, has the wrong number of features or more steps than
+            `timesteps`.
 
     Example:
 
@@ -272,11 +320,11 @@ def raise_for_infinite_count(infinite, name):
         )
 
 
-class NotFittedError(ValueError, AttributeError):
+class NotFittedError(exceptions.NotFittedError):
     """Raised when an estimator or scaler is used before `fit`.
 
-    It subclasses both `ValueError` and `AttributeError`, like scikit-learn's
-    `NotFittedError`, so code that catches either keeps working.
+    It is a scikit-learn `NotFittedError`, so a `ValueError` and an
+    `AttributeError` too: code that catches any of them keeps working.
     """
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 from keras_lstm_ae._utils.validation import (
     CHUNK_ROWS,
     as_float_array,
+    check_not_sparse,
     count_infinite,
     pandas_to_numpy,
     raise_for_infinite_count,
@@ -15,6 +16,7 @@ from keras_lstm_ae._utils.validation import (
 def as_series(series, name):
     """One series as a `(steps, features)` array, checked: float32, or
     float64 for float64 values (see `as_float_array`'s `keep_precision`)."""
+    check_not_sparse(series, name)  # A `dok_array` is a dict, too.
     if isinstance(series, (pd.Series, pd.DataFrame)):
         series = pandas_to_numpy(series, name)
     if series is None or isinstance(series, (str, bytes, dict)):
@@ -31,10 +33,16 @@ def as_series(series, name):
         values = as_float_array(series, name, keep_precision=True)
     if values.ndim == 1:
         values = values[:, None]
-    if values.ndim != 2 or 0 in values.shape:
+    if values.ndim != 2 or len(values) == 0:
         raise ValueError(
             f"`{name}` must be one series, 1-D (steps,) or 2-D (steps, features), "
             f"with at least one step; got shape {values.shape}."
+        )
+    if values.shape[1] == 0:
+        # In the words of scikit-learn's `check_array`.
+        raise ValueError(
+            f"`{name}` has 0 feature(s) (shape={values.shape}) while a minimum "
+            "of 1 is required."
         )
     # One pass, a chunk at a time, so that a memmap is read once.
     infinite, known = 0, np.zeros(values.shape[1], dtype=bool)
@@ -64,7 +72,7 @@ def feature_names(series):
     return None
 
 
-def check_like_fit(values, names, features, fitted_names, window):
+def check_like_fit(values, names, features, fitted_names, window, ndim=2):
     """Raises unless a series to score matches the one a detector was
     fitted on: its features, its column names (when both have them), and at
     least a window of steps.
@@ -75,14 +83,24 @@ def check_like_fit(values, names, features, fitted_names, window):
         features: The detector's `n_features_in_`.
         fitted_names: The detector's `feature_names_in_`, or `None`.
         window: The detector's `window_`.
+        ndim: The dimensions of the series as passed: 1 for `(steps,)`.
 
     Raises:
         ValueError: If the features, the columns or the length differ.
     """
     if values.shape[1] != features:
+        # The first sentence is scikit-learn's own, which its tools look for.
+        hint = ""
+        if ndim == 1:
+            hint = (
+                " A 1-D array is one feature's series (steps,): Reshape your "
+                f"data to (steps, {features})."
+            )
         raise ValueError(
-            f"`series` has {values.shape[1]} feature(s); this detector was "
-            f"fitted on {features}."
+            f"X has {values.shape[1]} features, but AnomalyDetector is "
+            f"expecting {features} features as input: `series` has "
+            f"{values.shape[1]} feature(s) per step, and this detector was "
+            f"fitted on {features}.{hint}"
         )
     if names is not None and fitted_names is not None and names != fitted_names:
         raise ValueError(
@@ -90,8 +108,15 @@ def check_like_fit(values, names, features, fitted_names, window):
             f"on {fitted_names}, in that order. Select them with "
             "`series[detector.feature_names_in_]`."
         )
+    check_long_enough(values, window, " this detector was fitted with.")
+
+
+def check_long_enough(
+    values, window, end="; pass a longer series or a smaller `window`."
+):
+    """Raises a `ValueError` if a series has fewer steps than `window`; the
+    message ends with `end`."""
     if len(values) < window:
-        raise ValueError(
-            f"`series` has {len(values)} steps, fewer than the window "
-            f"({window}) this detector was fitted with."
-        )
+        # scikit-learn's checks look for "one sample" in this case.
+        steps = "one sample (1 step)" if len(values) == 1 else f"{len(values)} steps"
+        raise ValueError(f"`series` has {steps}, fewer than the window ({window}){end}")

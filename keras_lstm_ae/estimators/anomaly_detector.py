@@ -8,7 +8,12 @@ from keras_lstm_ae._utils.validation import check_bool, check_positive_int, chec
 from keras_lstm_ae.anomaly import scores, thresholds
 from keras_lstm_ae.anomaly.period import choose_window
 from keras_lstm_ae.anomaly.recording import Recording
-from keras_lstm_ae.anomaly.series import as_series, check_like_fit, feature_names
+from keras_lstm_ae.anomaly.series import (
+    as_series,
+    check_like_fit,
+    check_long_enough,
+    feature_names,
+)
 from keras_lstm_ae.anomaly.training import (
     auto_stride,
     split_recording,
@@ -25,9 +30,9 @@ class AnomalyDetector(SequenceModelEstimator):
     """Scores every step of a series by how badly an autoencoder rebuilds it.
 
     `fit` trains an LSTM autoencoder on overlapping windows of a normal
-    series. `score` reconstructs the windows of any series of the same
-    features and scores each step, per feature, by two errors of its
-    windows' reconstructions: its own error, the median over its windows
+    series. `decision_function` reconstructs the windows of any series of
+    the same features and scores each step, per feature, by two errors of
+    its windows' reconstructions: its own error, the median over its windows
     (sharp where one value is wrong: a spike; a normal step that a few
     windows happen to rebuild badly is outvoted by the others), and the
     root mean squared error of its windows (high where many values are a
@@ -57,9 +62,16 @@ class AnomalyDetector(SequenceModelEstimator):
     a heartbeat or a gait whose rate later leaves the training series' range
     is then still rebuilt well, while a cycle 1.5 times as fast stands out.
 
-    Every feature is reconstructed, and `score(series, per_feature=True)`
-    gives each feature's own score, so that you can see which channel is
-    abnormal.
+    Every feature is reconstructed, and `decision_function(series,
+    per_feature=True)` gives each feature's own score, so that you can see
+    which channel is abnormal.
+
+    For scikit-learn, the rows of `series` are its samples and its columns
+    its features. The detector's tags (`__sklearn_tags__`) say that it takes
+    NaN (missing values) and no sparse input; `score(series, y=None)` takes
+    the `y` that `Pipeline` passes. Three of scikit-learn's checks expect
+    rows that do not depend on each other and refuse a 1-D array; see
+    `tests/test_sklearn_checks.py`.
 
     Args:
         window: Steps per window, or `None` to use the training series'
@@ -67,7 +79,7 @@ class AnomalyDetector(SequenceModelEstimator):
             autocorrelation, as TSB-AD's `find_length_rank`), kept between
             16 and 256 steps and at most half the training series. The choice
             is in `window_`.
-        stride: Steps between windows, in `fit` and `score` (in `score`, at
+        stride: Steps between windows, in `fit` and in scoring (there, at
             most `window`, so that every step lies in a window). `fit` trains
             on as many windows, but at starts drawn at random, so that the
             model sees every alignment of the series' cycles. Defaults to
@@ -84,15 +96,15 @@ class AnomalyDetector(SequenceModelEstimator):
         patience: Epochs without improvement of the held-out loss before
             training stops. Defaults to 30.
         threshold: How `threshold_` is set from the training series' scores
-            (`score(training_series)` after `fit`): `"max"` (the highest),
-            `("percentile", q)`, `("std", k)` (mean + k standard deviations),
-            a number (used as is), or `"gaussian"`: the rule of EncDec-AD
-            (Malhotra et al., 2016). With `"gaussian"`, a Gaussian is fitted
-            to the per-feature error vectors of the held-out steps, every
-            score is the squared Mahalanobis distance of a step's error
-            vector, and the threshold is the highest such score on the
-            held-out steps. Defaults to `"max"`, which is 1 for the other
-            scores.
+            (`decision_function(training_series)` after `fit`): `"max"` (the
+            highest), `("percentile", q)`, `("std", k)` (mean + k standard
+            deviations), a number (used as is), or `"gaussian"`: the rule of
+            EncDec-AD (Malhotra et al., 2016). With `"gaussian"`, a Gaussian
+            is fitted to the per-feature error vectors of the held-out
+            steps, every score is the squared Mahalanobis distance of a
+            step's error vector, and the threshold is the highest such score
+            on the held-out steps. Defaults to `"max"`, which is 1 for the
+            other scores.
         detrend: Whether to remove each feature's slowly varying level
             before modelling (see above). Set it to `False` where the level
             itself can be abnormal for longer than about 4 windows. Defaults
@@ -110,7 +122,9 @@ class AnomalyDetector(SequenceModelEstimator):
             and their tempos, and the shuffling, or `None`.
         verbose: Keras's progress output: 0, 1 (progress bars) or 2.
             Defaults to 0.
-        **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`).
+        **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`),
+            each a parameter of its own; or as one dict,
+            `model_options={"units": (32,)}` (a keyword wins over the dict).
 
     Attributes:
         window_: Steps per window.
@@ -130,8 +144,7 @@ class AnomalyDetector(SequenceModelEstimator):
         n_features_in_: Features per step.
         feature_names_in_: The column names of a training `DataFrame`,
             when they are all strings (as in scikit-learn). A `DataFrame`
-            passed to `score` must then have the same columns in the same
-            order.
+            to score must then have the same columns in the same order.
 
     Example:
 
@@ -142,7 +155,7 @@ class AnomalyDetector(SequenceModelEstimator):
     40
     >>> test = normal.copy()
     >>> test[400] = 3.0
-    >>> scores = detector.score(test)
+    >>> scores = detector.decision_function(test)
     >>> scores.shape, int(np.argmax(scores))
     ((800,), 400)
     """
@@ -193,18 +206,18 @@ class AnomalyDetector(SequenceModelEstimator):
             series: A 1-D array `(steps,)`, a 2-D array `(steps, features)`,
                 or a pandas `Series` / `DataFrame`. NaN marks missing values.
                 A NumPy memmap (`np.load(path, mmap_mode="r")`) is read a
-                stretch at a time, here and in `score`, never whole.
+                stretch at a time, here and when scoring, never whole.
             y: Ignored; there for scikit-learn's API.
 
         Returns:
             The fitted detector itself.
 
         Raises:
-            TypeError: If `series` holds something other than numbers, or
-                an argument has the wrong type.
+            TypeError: If `series` holds something other than numbers, is
+                sparse, or an argument has the wrong type.
             ValueError: If `series` is shorter than the window, is all NaN
-                (or a feature is), holds infinities, or an argument is out
-                of range.
+                (or a feature is), holds complex numbers or infinities, or an
+                argument is out of range.
         """
         latent_dim = check_positive_int(self.latent_dim, "latent_dim")
         self._check_training_arguments()
@@ -216,6 +229,8 @@ class AnomalyDetector(SequenceModelEstimator):
         time_stretch = check_rate(self.time_stretch, "time_stretch")
         values = as_series(series, "series")
         names = feature_names(series)
+        if self.window is not None:
+            check_long_enough(values, check_positive_int(self.window, "window"))
         window = choose_window(values, self.window)
         stride = self.stride or auto_stride(len(values), window)
         raw = Recording(values, window, TREND_WINDOWS if self.detrend else None)
@@ -290,12 +305,17 @@ class AnomalyDetector(SequenceModelEstimator):
             self.n_features_in_,
             getattr(self, "feature_names_in_", None),
             self.window_,
+            ndim=np.ndim(series),
         )
         trend = TREND_WINDOWS if self.detrend else None
         return Recording(values, self.window_, trend, scaler=self.scaler_)
 
-    def score(self, series, *, per_feature=False):
+    def decision_function(self, series, *, per_feature=False):
         """One anomaly score per step: higher is more abnormal.
+
+        The direction is PyOD's (`decision_function`, higher is more
+        abnormal, `predict` 1 above `threshold_`); scikit-learn's outlier
+        detectors point theirs the other way.
 
         Args:
             series: A series with the training series' features, at least
@@ -319,9 +339,11 @@ class AnomalyDetector(SequenceModelEstimator):
                 shorter than the window, or is all NaN.
         """
         per_feature = check_bool(per_feature, "per_feature")
-        recording, window = self._recording(series, "score"), self.window_
-        stride, rebuild = self._score_stride(), self._rebuild_windows
-        stretches = scores.error_stretches(recording, window, stride, rebuild)
+        recording = self._recording(series, "decision_function")
+        window, stride = self.window_, self._score_stride()
+        stretches = scores.error_stretches(
+            recording, window, stride, self._rebuild_windows
+        )
         return scores.scores_of(
             stretches,
             len(recording),
@@ -332,18 +354,45 @@ class AnomalyDetector(SequenceModelEstimator):
             per_feature,
         )
 
+    def score(self, series, y=None, *, per_feature=False):
+        """The scores of `decision_function`, one per step, kept for
+        compatibility.
+
+        In scikit-learn, `score(X, y)` is one number, higher for a better
+        model. This `score` returns one score per step, higher is more
+        abnormal, as it did before `decision_function` existed, so that
+        code calling `score(series)` keeps its results. Prefer
+        `decision_function`; to compare detectors in `GridSearchCV`, pass
+        a `scoring` function.
+
+        Args:
+            series: As for `decision_function`.
+            y: Ignored; there for `Pipeline`, which passes it on. Not a
+                bool: `per_feature` is a keyword argument.
+            per_feature: As for `decision_function`.
+
+        Returns:
+            What `decision_function` returns.
+        """
+        if isinstance(y, (bool, np.bool_)):
+            raise TypeError(
+                "The second positional argument of `score` is `y`, which is "
+                "ignored; pass `per_feature=True` as a keyword."
+            )
+        return self.decision_function(series, per_feature=per_feature)
+
     def score_windows(self, series, return_starts=False):
         """The mean squared reconstruction error of each window.
 
         This is the model's training loss, window by window, over all
-        features (of the scaled series). `score`'s window errors are the
+        features (of the scaled series). The scores' window errors are the
         roots of these, per feature, before dividing by the training maxima.
         Missing values do not count: a window's error is the mean over its
         known values, and a window with none takes it from the windows
         either side.
 
         Args:
-            series: As for `score`.
+            series: As for `decision_function`.
             return_starts: Whether to also return each window's first step.
 
         Returns:
@@ -360,8 +409,9 @@ class AnomalyDetector(SequenceModelEstimator):
         return (errors, starts) if return_starts else errors
 
     def predict(self, series):
-        """Flags each step: 1 where its score is above `threshold_`, else 0."""
-        return (self.score(series) > self.threshold_).astype(np.int64)
+        """Flags each step: 1 where its score (`decision_function`) is above
+        `threshold_`, else 0."""
+        return (self.decision_function(series) > self.threshold_).astype(np.int64)
 
     # --- Files ---
 

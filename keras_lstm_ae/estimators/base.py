@@ -4,7 +4,8 @@
 module holds what they do alike:
 
 - parameters: scikit-learn's `get_params`/`set_params`/`clone`, including the
-  `**model_options` passed on to `LSTMAutoencoder`;
+  `**model_options` passed on to `LSTMAutoencoder`, and the tags scikit-learn
+  reads (`__sklearn_tags__`);
 - training: a seeded held-out validation split, early stopping with the best
   weights restored, Keras's progress bars when `verbose`;
 - files: one `.keras` archive holding the autoencoder (loadable with
@@ -17,6 +18,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 
 import keras
 import numpy as np
@@ -66,7 +68,20 @@ class SequenceModelEstimator(BaseEstimator):
     """Base class: an estimator that trains an `LSTMAutoencoder` on sequences.
 
     Subclasses store their constructor arguments (scikit-learn style) and
-    `self._model_options`; they define `_default_model_options()`.
+    their `**model_options`, as given, in `self._model_options`; they define
+    `_default_model_options()`.
+
+    The options are parameters one by one (`get_params()["units"]`,
+    `set_params(units=(8,))`, a grid over `units`), and `model_options`,
+    the name of the `**` argument, is one too: a dict of the same options,
+    `SequenceEncoder(model_options={"units": (8,)})`, for code that keeps
+    them together. A named `model_options=None` argument beside a `**`
+    argument of another name would not do: scikit-learn's checks, like
+    `inspect.signature`, list the `**` argument's name with the others and
+    pass it to the constructor and to `set_params`. An option given both
+    ways takes its keyword value, so that a grid over `units` overrides
+    the `units` of a fixed `model_options`. Nothing is checked before
+    `fit`, as scikit-learn asks.
     """
 
     # --- Parameters ---
@@ -81,34 +96,51 @@ class SequenceModelEstimator(BaseEstimator):
         """Sets constructor arguments, `**model_options` included; returns self.
 
         Raises:
-            ValueError: If a name is neither a constructor argument nor an
-                `LSTMAutoencoder` option (a misspelt `threshhold`, say), as
-                scikit-learn's `set_params` raises.
+            ValueError: If a name is neither a constructor argument, nor an
+                `LSTMAutoencoder` option, nor `model_options` (a misspelt
+                `threshhold`, say), as scikit-learn's `set_params` raises.
         """
         own = set(super().get_params(deep=False))
-        options = model_option_names()
+        options = (*model_option_names(), "model_options")
         for name in params:
             if name not in own and name not in options:
                 raise ValueError(
                     f"{type(self).__name__} has no parameter {name!r}; its "
-                    f"parameters are {', '.join(sorted(own))}, and the "
-                    f"LSTMAutoencoder options {', '.join(options)}."
+                    f"parameters are {', '.join(sorted(own))}, the "
+                    f"LSTMAutoencoder options {', '.join(options[:-1])}, and "
+                    "`model_options`, a dict of them."
                 )
         for name in list(params):
             if name not in own:
                 self._model_options[name] = params.pop(name)
         return super().set_params(**params)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # NaN marks a missing value (and, after a sequence, padding).
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = False
+        return tags
+
     def _model_options_checked(self):
+        options = dict(self._model_options)
+        bundle = options.pop("model_options", None)
+        if bundle is not None:
+            if not isinstance(bundle, Mapping):
+                raise TypeError(
+                    "`model_options` must be a dict of LSTMAutoencoder options, "
+                    f"such as {{'units': (32,)}}; got {bundle!r}."
+                )
+            options = {**bundle, **options}  # The keywords take precedence.
         allowed = model_option_names()
-        for name in self._model_options:
+        for name in options:
             if name not in allowed:
                 raise TypeError(
                     f"{type(self).__name__} got an unknown option {name!r}; "
                     "options passed on to LSTMAutoencoder are "
                     f"{', '.join(allowed)}."
                 )
-        return {**self._default_model_options(), **self._model_options}
+        return {**self._default_model_options(), **options}
 
     def _check_training_arguments(self):
         check_positive_int(self.epochs, "epochs")

@@ -5,7 +5,11 @@ import functools
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from keras_lstm_ae._utils.validation import CHUNK_ROWS, check_positive_int
+from keras_lstm_ae._utils.validation import (
+    CHUNK_ROWS,
+    check_not_sparse,
+    check_positive_int,
+)
 from keras_lstm_ae.estimators.base import SequenceModelEstimator
 from keras_lstm_ae.preprocessing import segments
 from keras_lstm_ae.preprocessing.batching import padded_lengths
@@ -66,7 +70,10 @@ class SequenceEncoder(
             to 0.
         **model_options: Passed on to `LSTMAutoencoder`, overriding this
             estimator's choices, e.g. `units=(64,)`, `bidirectional=False`,
-            `cell="gru"`.
+            `cell="gru"`. Each is a parameter of its own (`get_params`,
+            `set_params`, grid searches). They may also come as one dict,
+            `model_options={"units": (64,)}`; an option given both ways
+            takes its keyword value.
 
     Attributes:
         model_: The trained `LSTMAutoencoder`. It reads scaled sequences cut
@@ -78,7 +85,14 @@ class SequenceEncoder(
             and `val_loss` when data was held out).
         segment_length_: Steps per segment.
         timesteps_: The longest sequence seen by `fit`.
-        n_features_in_: Features per step.
+        n_features_in_: Features per step: 1 for a 2-D `X` `(n, timesteps)`,
+            whose columns are steps, not features.
+
+    For scikit-learn (`__sklearn_tags__`), the encoder takes NaN (padding
+    and gaps), 2-D and 3-D arrays but no sparse ones, and its float32
+    vectors keep the dtype of float32 input only. Three of scikit-learn's
+    checks expect the columns of a 2-D `X` to be features, not steps; see
+    `tests/test_sklearn_checks.py`.
 
     Example:
 
@@ -121,6 +135,13 @@ class SequenceEncoder(
     def _n_features_out(self):
         return self.latent_dim
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True  # (n, timesteps, features)
+        # The vectors are float32, whatever the input's dtype.
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
     # --- Fitting ---
 
     def fit(self, X, y=None, *, callbacks=(), initial_weights=None, initial_epoch=0):
@@ -142,17 +163,18 @@ class SequenceEncoder(
             The fitted encoder itself.
 
         Raises:
-            TypeError: If `X` holds something other than numbers, or an
-                argument has the wrong type.
-            ValueError: If `X` is empty, mixes feature counts, holds a
-                sequence with no real step, or an argument is out of range.
+            TypeError: If `X` holds something other than numbers, is
+                sparse, or an argument has the wrong type.
+            ValueError: If `X` is empty or 1-D, mixes feature counts, holds
+                complex numbers or a sequence with no real step, or an
+                argument is out of range.
         """
         latent_dim = check_positive_int(self.latent_dim, "latent_dim")
         if self.segment_length is not None:
             check_positive_int(self.segment_length, "segment_length")
         self._check_training_arguments()
         options = self._model_options_checked()
-        x = as_sequence_batch(X, "X")
+        x = _as_sequences(X)
         _check_no_empty_sequence(x, "X")
         scaler = StandardScaler().fit(x)
         segment_length = self.segment_length or segments.auto_segment_length(x.shape[1])
@@ -201,7 +223,7 @@ class SequenceEncoder(
                 holds a sequence with no real step (it has no encoding).
         """
         self._check_fitted("transform")
-        x = as_sequence_batch(X, "X")
+        x = _as_sequences(X)
         if x.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"`X` has {x.shape[2]} feature(s) per step; this encoder was "
@@ -270,6 +292,26 @@ class SequenceEncoder(
         self.segment_length_ = state["segment_length"]
         self.timesteps_ = state["timesteps"]
         self.n_features_in_ = state["n_features_in"]
+
+
+def _as_sequences(X):
+    """`as_sequence_batch(X, "X")`, first refusing a sparse, a 1-D or an
+    empty 2-D array in the words scikit-learn's checks look for."""
+    check_not_sparse(X, "X")
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.ndim == 1:
+            raise ValueError(
+                f"`X` is 1-D, shape {X.shape}: one sequence, or one step of "
+                "each? Reshape your data: `X[None]` is one sequence, "
+                "`X[:, None]` sequences of one step; or pass a list of "
+                "sequences."
+            )
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise ValueError(
+                "`X` holds sequences without a step: found array with 0 "
+                f"feature(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
+    return as_sequence_batch(X, "X")
 
 
 def _prepare(x, scaler, segment_length):
