@@ -2,6 +2,7 @@
 
 import functools
 
+import keras
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
@@ -11,6 +12,8 @@ from keras_lstm_ae._utils.validation import (
     check_positive_int,
 )
 from keras_lstm_ae.estimators.base import SequenceModelEstimator
+from keras_lstm_ae.layers import SequencePreparation
+from keras_lstm_ae.models.export import export_onnx
 from keras_lstm_ae.preprocessing import segments
 from keras_lstm_ae.preprocessing.batching import padded_lengths
 from keras_lstm_ae.preprocessing.scalers import StandardScaler
@@ -274,6 +277,64 @@ class SequenceEncoder(
             reversed_segments[:, ::-1], self.n_features_in_, self.timesteps_
         )
         return self.scaler_.inverse_transform(x)
+
+    # --- Deployment ---
+
+    def export(self, filepath, overwrite=True):
+        """Writes one ONNX file that computes `transform`'s vectors.
+
+        The file takes raw sequences as `transform` does, in their own units:
+        float32 `(n, timesteps_, n_features_in_)`, NaN after a sequence's end
+        (pad shorter ones with `keras_lstm_ae.pad_sequences(...,
+        maxlen=timesteps_)`) and for a missing value. Scaling, gap filling
+        and segments are in the graph (`layers.SequencePreparation`), then
+        the encoder; it returns `(n, latent_dim)` float32 vectors. The
+        file's metadata names the input's layout, `timesteps`, `features`
+        and `latent_dim`. Runs on the torch backend.
+
+        Args:
+            filepath: Where to write; it must end in `.onnx`.
+            overwrite: Whether to replace an existing file.
+
+        Returns:
+            The path written.
+
+        Raises:
+            NotFittedError: If the encoder is not fitted.
+            ValueError: If `filepath` does not end in `.onnx`, or the backend
+                is not torch.
+            ImportError: If `onnx` or `onnxscript` is missing
+                (`pip install "keras-lstm-ae[export]"`).
+
+        Example (with `onnxruntime` installed):
+
+        ```python
+        encoder.export("encoder.onnx")
+        session = onnxruntime.InferenceSession("encoder.onnx")
+        x = lae.pad_sequences(sequences, maxlen=encoder.timesteps_)
+        vectors = session.run(None, {"sequences": x})[0]  # encoder.transform(x)
+        ```
+        """
+        self._check_fitted("export")
+        inputs = keras.Input(
+            shape=(self.timesteps_, self.n_features_in_), name="sequences"
+        )
+        prepared = SequencePreparation(
+            self.scaler_.mean_, self.scaler_.scale_, self.segment_length_
+        )(inputs)
+        model = keras.Model(inputs, self.model_.encoder(prepared), name="vectors")
+        metadata = {
+            "producer": "keras_lstm_ae.SequenceEncoder",
+            "input": (
+                "sequences: float32 (n, timesteps, features) in the original "
+                "units; NaN after a sequence's end and for missing values"
+            ),
+            "output": "vectors: float32 (n, latent_dim)",
+            "timesteps": self.timesteps_,
+            "features": self.n_features_in_,
+            "latent_dim": self.model_.latent_dim,
+        }
+        return export_onnx(model, filepath, metadata, overwrite=overwrite)
 
     # --- Files ---
 

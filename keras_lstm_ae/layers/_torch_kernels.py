@@ -16,6 +16,11 @@ masks included:
   is the same as removing it.
 - With `return_sequences`, a masked step repeats the previous output (zeros
   before the first real step), or is zero with `zero_output_for_mask`.
+- While torch traces or compiles the layer (`model.export(...,
+  format="onnx")`, `torch.jit.trace`, `torch.compile`), the graph cannot
+  branch on the data: every batch then takes the masked path, and the
+  compaction is a scatter by position (identity for right-padded data), so
+  the exported graph computes for any padding what eager mode does.
 
 This module imports torch, so it is only imported on the torch backend.
 """
@@ -91,6 +96,27 @@ def _compact(inputs, mask):
     return torch.gather(inputs, 1, index)
 
 
+def _compact_by_position(inputs, mask):
+    """`_compact` without a sort or a branch, for traced graphs (ONNX).
+
+    Each real step goes to the position after the real steps before it; each
+    masked step after all of its sequence's real steps, in order. A scatter
+    by those positions is the same permutation as `_compact`'s stable sort.
+    """
+    real = mask.to(torch.int64)
+    before_real = torch.cumsum(real, dim=1) - real
+    before_masked = torch.cumsum(1 - real, dim=1) - (1 - real)
+    lengths = real.sum(dim=1, keepdim=True)
+    position = torch.where(mask, before_real, lengths + before_masked)
+    index = position.unsqueeze(-1).expand(-1, -1, inputs.shape[-1])
+    return torch.zeros_like(inputs).scatter(1, index, inputs)
+
+
+def _traced():
+    """Whether torch is recording a graph rather than running eagerly."""
+    return torch.jit.is_tracing() or torch.compiler.is_compiling()
+
+
 def _output_after(outputs, counts):
     """The output after `counts` real steps (zeros after none), per sequence.
 
@@ -141,9 +167,10 @@ def fused_rnn(
         mask = None if mask is None else torch.flip(mask, dims=[1])
     inputs = inputs.to(params[0].dtype)
 
+    traced = _traced()
     if mask is not None:
         mask = mask.to(torch.bool)
-        if bool(mask.all()):
+        if not traced and bool(mask.all()):
             mask = None  # Nothing is masked: the dense path is exact.
 
     if mask is None:
@@ -154,8 +181,10 @@ def fused_rnn(
         return last_output, outputs, states
 
     lengths = mask.sum(dim=1)
-    # Right padded means no real step after a padded one.
-    if bool((mask[:, 1:] & ~mask[:, :-1]).any()):
+    if traced:
+        inputs = _compact_by_position(inputs, mask)
+    elif bool((mask[:, 1:] & ~mask[:, :-1]).any()):
+        # Right padded means no real step after a padded one.
         inputs = _compact(inputs, mask)
     outputs, states = _run_kernel(cell, inputs, initial_states, params)
 
@@ -167,7 +196,7 @@ def fused_rnn(
     if return_sequences:
         # Step t repeats the output after the real steps up to t (Keras's loop
         # carries the previous output over a masked step).
-        outputs = _output_after(outputs, torch.cumsum(mask, dim=1))
+        outputs = _output_after(outputs, torch.cumsum(mask.to(torch.int64), dim=1))
         if zero_output_for_mask:
             outputs = outputs * mask.unsqueeze(-1).to(outputs.dtype)
     else:

@@ -154,6 +154,19 @@ class LayerChain(keras.Model):
             )
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
+    def export(self, filepath, format="tf_saved_model", **kwargs):  # noqa: A002
+        """Keras's `export` (`format="onnx"`, ...), ready as soon as built.
+
+        Keras refuses to export a model that was never called through
+        `__call__`, which the direct forward pass skips; a functional
+        model's input signature is known from its inputs, so it is marked
+        called first. On torch, the fused layers export their masked path
+        (`keras_lstm_ae.layers`), so NaN-padded inputs give what `predict`
+        gives.
+        """
+        self._called = True
+        return super().export(filepath, format=format, **kwargs)
+
     # --- Hooks of the direct steps, for subclasses ---
 
     def _combine_losses(self, loss):
