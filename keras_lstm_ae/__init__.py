@@ -19,6 +19,7 @@ choose_default_backend()
 from keras_lstm_ae import datasets, distributed, layers, plotting
 from keras_lstm_ae._utils.validation import NotFittedError
 from keras_lstm_ae.anomaly import metrics
+from keras_lstm_ae.backend.threads import thread_limit
 from keras_lstm_ae.estimators.anomaly_detector import AnomalyDetector, load_detector
 from keras_lstm_ae.estimators.sequence_encoder import SequenceEncoder, load_encoder
 from keras_lstm_ae.models.callbacks import TerminateOnNaNKeepBest
@@ -74,5 +75,6 @@ __all__ = [
     "plotting",
     "sequence_lengths",
     "sliding_windows",
+    "thread_limit",
     "trim_sequences",
 ]

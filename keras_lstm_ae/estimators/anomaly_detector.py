@@ -21,7 +21,7 @@ from keras_lstm_ae.anomaly.training import (
 )
 from keras_lstm_ae.anomaly.trend import TREND_WINDOWS
 from keras_lstm_ae.anomaly.windows import window_starts
-from keras_lstm_ae.estimators.base import SequenceModelEstimator
+from keras_lstm_ae.estimators.base import SequenceModelEstimator, uses_threads
 from keras_lstm_ae.preprocessing import segments
 from keras_lstm_ae.preprocessing.scalers import StandardScaler
 
@@ -122,6 +122,11 @@ class AnomalyDetector(SequenceModelEstimator):
             and their tempos, and the shuffling, or `None`.
         verbose: Keras's progress output: 0, 1 (progress bars) or 2.
             Defaults to 0.
+        n_jobs: CPU threads for training and inference, set for each call
+            and restored after (`keras_lstm_ae.thread_limit`). Defaults to
+            `None`: one thread, as fast as more for this model on an idle
+            machine and several times faster beside a busy program; `-1`
+            uses every core.
         **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`),
             each a parameter of its own; or as one dict,
             `model_options={"units": (32,)}` (a keyword wins over the dict).
@@ -176,6 +181,7 @@ class AnomalyDetector(SequenceModelEstimator):
         learning_rate=0.001,
         seed=None,
         verbose=0,
+        n_jobs=None,
         **model_options,
     ):
         self.window = window
@@ -191,6 +197,7 @@ class AnomalyDetector(SequenceModelEstimator):
         self.learning_rate = learning_rate
         self.seed = seed
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self._model_options = model_options
 
     @staticmethod
@@ -199,6 +206,7 @@ class AnomalyDetector(SequenceModelEstimator):
 
     # --- Fitting ---
 
+    @uses_threads
     def fit(self, series, y=None):
         """Trains on a normal series (one without anomalies, or very few).
 
@@ -310,6 +318,7 @@ class AnomalyDetector(SequenceModelEstimator):
         trend = TREND_WINDOWS if self.detrend else None
         return Recording(values, self.window_, trend, scaler=self.scaler_)
 
+    @uses_threads
     def decision_function(self, series, *, per_feature=False):
         """One anomaly score per step: higher is more abnormal.
 
@@ -354,6 +363,7 @@ class AnomalyDetector(SequenceModelEstimator):
             per_feature,
         )
 
+    @uses_threads
     def score(self, series, y=None, *, per_feature=False):
         """The scores of `decision_function`, one per step, kept for
         compatibility.
@@ -381,6 +391,7 @@ class AnomalyDetector(SequenceModelEstimator):
             )
         return self.decision_function(series, per_feature=per_feature)
 
+    @uses_threads
     def score_windows(self, series, return_starts=False):
         """The mean squared reconstruction error of each window.
 
@@ -408,6 +419,7 @@ class AnomalyDetector(SequenceModelEstimator):
         )
         return (errors, starts) if return_starts else errors
 
+    @uses_threads
     def predict(self, series):
         """Flags each step: 1 where its score (`decision_function`) is above
         `threshold_`, else 0."""

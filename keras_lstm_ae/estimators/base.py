@@ -13,6 +13,7 @@ module holds what they do alike:
   atomically; pickling goes through the same archive.
 """
 
+import functools
 import inspect
 import json
 import os
@@ -31,6 +32,7 @@ from keras_lstm_ae._utils.validation import (
     check_positive_int,
     check_rate,
 )
+from keras_lstm_ae.backend.threads import resolve_n_jobs, thread_limit
 from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
 from keras_lstm_ae.models.saving import load_model
 from keras_lstm_ae.preprocessing.batching import SequenceBatches
@@ -39,6 +41,17 @@ from keras_lstm_ae.preprocessing.batching import SequenceBatches
 # Keras's own loader ignores it.
 STATE_ENTRY = "keras_lstm_ae_estimator.json"
 STATE_FORMAT_VERSION = 1
+
+
+def uses_threads(method):
+    """Runs an estimator's method on `self.n_jobs` CPU threads (`thread_limit`)."""
+
+    @functools.wraps(method)
+    def on_chosen_threads(self, *args, **kwargs):
+        with thread_limit(resolve_n_jobs(self.n_jobs, "n_jobs")):
+            return method(self, *args, **kwargs)
+
+    return on_chosen_threads
 
 
 def is_saved_estimator(path):
