@@ -23,6 +23,12 @@ from keras_lstm_ae.anomaly.windows import (
     window_starts_between,
 )
 
+# The detector's own logic (windows, gaps, errors, thresholds, files,
+# messages) is NumPy, the same on every Keras backend, so CI runs these tests
+# on torch; those marked `every_backend` take it through each backend's
+# training, scoring and saving.
+pytestmark = pytest.mark.backend_neutral
+
 QUICK = {"epochs": 3, "units": (8,), "seed": 0}
 PERIOD = 25
 
@@ -93,7 +99,6 @@ def test_sampled_window_starts_keep_the_count_and_reach_every_alignment():
     )
 
 
-@pytest.mark.backend_neutral
 def test_a_stride_that_divides_the_period_still_trains_every_alignment():
     # Narrow pulses every 20 steps, windows 2 steps apart: on a fixed grid the
     # model would only see pulses at even positions of a window, and rebuild
@@ -152,7 +157,6 @@ def test_no_time_stretch_reads_the_windows_as_recorded():
     assert stretch_span(30, 0.0) == 30
 
 
-@pytest.mark.backend_neutral
 def test_time_stretch_rebuilds_a_faster_recording_better():
     # Trained on cycles of 40 steps, scored on the same cycles 8% faster, as a
     # heart rate that drifts: windows read at other tempos in training
@@ -348,6 +352,7 @@ def test_the_window_defaults_to_the_dominant_period(fitted):
     assert fitted.stride_ == 1
 
 
+@pytest.mark.every_backend
 def test_every_step_gets_a_finite_score(fitted):
     series = periodic(seed=1)
 
@@ -358,7 +363,6 @@ def test_every_step_gets_a_finite_score(fitted):
     assert (scores >= 0).all()
 
 
-@pytest.mark.backend_neutral  # Which windows are scored is NumPy.
 def test_a_stride_wider_than_the_window_still_scores_every_step():
     # A long series gets an automatic stride wider than its window; scoring
     # then steps by at most a window, or steps between windows had no score.
@@ -378,6 +382,7 @@ def test_a_stride_wider_than_the_window_still_scores_every_step():
     assert 500 - PERIOD < int(np.argmax(scores)) <= 500
 
 
+@pytest.mark.every_backend
 def test_a_spike_gets_the_highest_score():
     detector = lae.AnomalyDetector(epochs=30, units=(16,), seed=0).fit(periodic())
     series = periodic(seed=1)
@@ -389,7 +394,6 @@ def test_a_spike_gets_the_highest_score():
     assert detector.predict(series)[300] == 1
 
 
-@pytest.mark.backend_neutral
 def test_per_feature_scores_give_the_score_and_point_at_the_channel():
     normal = periodic(features=3)
     detector = lae.AnomalyDetector(epochs=30, units=(16,), seed=0).fit(normal)
@@ -440,7 +444,6 @@ def test_scores_are_relative_to_the_worst_training_step(fitted):
     np.testing.assert_allclose(fitted.score(normal), fitted.train_scores_)
 
 
-@pytest.mark.backend_neutral
 def test_a_trend_that_goes_on_is_not_an_anomaly_but_a_spike_on_it_is():
     time = np.arange(1200)
     rising = np.sin(2 * np.pi * time / PERIOD) + 0.01 * time
@@ -474,7 +477,6 @@ def test_missing_values_are_scored_from_their_neighbours(fitted):
     assert scores[100:102].max() <= max(scores[99], scores[102]) + 1e-12
 
 
-@pytest.mark.backend_neutral  # The model is tested on each; gaps are NumPy.
 def test_a_long_gap_is_not_an_anomaly():
     # A model trained well enough to rebuild the cycle, and so to miss the
     # gap's straight line: scored as data, the gap outscored the spike. With
@@ -499,7 +501,6 @@ def test_a_long_gap_is_not_an_anomaly():
     assert scores[[150, 301, 302]].max() <= scores[far].max()
 
 
-@pytest.mark.backend_neutral  # As above: which windows to train on is NumPy.
 def test_a_gap_in_the_training_series_is_not_learned_as_normal():
     # Windows that are mostly the gap's straight line are not trained on:
     # a model that learned to rebuild that line rebuilt a frozen sensor too
@@ -515,7 +516,6 @@ def test_a_gap_in_the_training_series_is_not_learned_as_normal():
     assert scores[300:400].min() > np.r_[scores[:275], scores[425:]].max()
 
 
-@pytest.mark.backend_neutral  # Which windows to train on is NumPy.
 def test_a_series_mostly_missing_still_trains_on_every_window():
     series = periodic()
     series[np.random.default_rng(0).random(600) < 0.8] = np.nan
@@ -526,7 +526,6 @@ def test_a_series_mostly_missing_still_trains_on_every_window():
     assert np.isfinite(detector.score(series)).all()
 
 
-@pytest.mark.backend_neutral  # Gaps are NumPy.
 def test_a_gap_in_one_channel_leaves_the_others_scored_as_before():
     series = periodic(steps=800, features=2)
     # Without detrending, the gap's straight line changes no other step of
@@ -554,7 +553,6 @@ def test_pandas_series_and_frames_score_like_arrays(fitted):
     )
 
 
-@pytest.mark.backend_neutral
 @pytest.mark.parametrize("detrend", [True, False])
 def test_a_large_level_is_scored_as_the_same_series_without_it(detrend):
     # float32 holds 10,000,000 only to within 1, more than the cycle's range.
@@ -571,7 +569,6 @@ def test_a_large_level_is_scored_as_the_same_series_without_it(detrend):
     assert int(np.argmax(scores)) == 300
 
 
-@pytest.mark.backend_neutral  # Column names are checked, and saved, in NumPy and JSON.
 def test_a_frame_must_have_the_training_frames_columns_in_their_order(tmp_path):
     series = periodic(features=2)
     frame = pd.DataFrame(series, columns=["pressure", "flow"])
@@ -645,7 +642,6 @@ def test_score_windows_counts_known_values_only(fitted):
 # --- Thresholds ---
 
 
-@pytest.mark.backend_neutral
 @pytest.mark.parametrize(
     ("threshold", "expected"),
     [
@@ -668,7 +664,6 @@ def test_threshold_rules_follow_their_definitions(threshold, expected):
     )
 
 
-@pytest.mark.backend_neutral
 def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
     normal = periodic(features=2)
     detector = lae.AnomalyDetector(threshold="gaussian", **QUICK).fit(normal)
@@ -698,7 +693,6 @@ def test_gaussian_threshold_is_the_held_out_mahalanobis_maximum():
 # --- Estimator API and files ---
 
 
-@pytest.mark.backend_neutral  # Thresholds are NumPy.
 def test_the_gaussian_rule_warns_when_nothing_can_be_held_out():
     detector = lae.AnomalyDetector(threshold="gaussian", validation_split=0.0, **QUICK)
 
@@ -728,6 +722,7 @@ def test_params_and_clone_keep_model_options():
     assert copy.get_params()["units"] == (4,)
 
 
+@pytest.mark.every_backend
 def test_save_and_load_detector_keep_scores_and_threshold(fitted, tmp_path):
     path = tmp_path / "detector.keras"
     series = periodic(seed=1)
@@ -754,7 +749,6 @@ def test_gaussian_detector_survives_save_and_pickle(tmp_path):
         )
 
 
-@pytest.mark.backend_neutral  # The saved state's format is JSON.
 def test_load_detector_refuses_an_encoder_file(tmp_path):
     encoder = lae.SequenceEncoder(latent_dim=2, epochs=1, units=(4,)).fit(
         [np.arange(5.0), np.arange(4.0)]
@@ -950,7 +944,6 @@ def test_a_recording_on_disk_is_prepared_as_the_same_series_in_memory(tmp_path):
     np.testing.assert_allclose(windows[-1][0], whole[59_960:], atol=1e-5)
 
 
-@pytest.mark.backend_neutral
 def test_a_recording_on_disk_with_gaps_scores_as_in_memory(fitted, tmp_path):
     series = np.tile(periodic(seed=1), 70)  # 42,000 steps: three stretches.
     rng = np.random.default_rng(0)
@@ -965,7 +958,6 @@ def test_a_recording_on_disk_with_gaps_scores_as_in_memory(fitted, tmp_path):
     assert scores[16_000:17_000].max() <= scores[:15_000].max()
 
 
-@pytest.mark.backend_neutral
 def test_a_detector_scores_a_recording_on_disk_a_stretch_at_a_time(tmp_path):
     import tracemalloc
 

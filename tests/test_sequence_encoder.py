@@ -15,6 +15,12 @@ from sklearn.pipeline import make_pipeline
 import keras_lstm_ae as lae
 from keras_lstm_ae.preprocessing import segments
 
+# The encoder's own logic (scaling, segments, parameters, files, messages) is
+# the same on every Keras backend, so CI runs these tests on torch; those
+# marked `every_backend` take it through each backend's training, masking,
+# seeding and saving.
+pytestmark = pytest.mark.backend_neutral
+
 # Small and quick: the tests check behaviour, not the quality of the defaults
 # (benchmarks/bench_encodings.py measures that).
 QUICK = {"epochs": 2, "units": (8,), "seed": 0}
@@ -43,6 +49,7 @@ def fitted():
 # --- Forms of input ---
 
 
+@pytest.mark.every_backend
 def test_fit_returns_the_encoder_and_transform_gives_one_vector_per_sequence(fitted):
     encoder, sequences = fitted
 
@@ -83,6 +90,7 @@ def test_an_object_array_of_numbers_is_read_as_the_numbers(fitted):
     )
 
 
+@pytest.mark.every_backend
 def test_a_vector_does_not_depend_on_the_padding_of_its_batch(fitted):
     encoder, sequences = fitted
 
@@ -182,6 +190,7 @@ def test_trained_vectors_tell_two_kinds_of_sequence_apart():
     assert encoder.history_["val_loss"][-1] < encoder.history_["val_loss"][0]
 
 
+@pytest.mark.every_backend
 def test_the_same_seed_gives_the_same_vectors():
     sequences, _ = ragged_sines()
 
@@ -314,6 +323,7 @@ def test_fit_transform_equals_fit_then_transform():
 # --- Files ---
 
 
+@pytest.mark.every_backend
 def test_save_and_load_encoder_give_the_same_vectors_and_reconstructions(
     fitted, tmp_path
 ):
@@ -477,7 +487,6 @@ def test_inverse_transform_refuses_vectors_of_another_size(fitted):
 # --- Sequences on disk ---
 
 
-@pytest.mark.backend_neutral
 def test_a_memmap_trains_batch_by_batch_to_the_encoder_of_the_same_array(tmp_path):
     import tracemalloc
 
