@@ -1,4 +1,4 @@
-"""The `keras-lstm-ae` command line: demo, fit, encode, detect, plot.
+"""The `keras-lstm-ae` command line: demo, fit, encode, detect, plot, export.
 
 Each subcommand calls the estimators and the plots; reading files is pandas'
 and NumPy's, progress bars are Keras's. An error (a missing file, a wrong
@@ -7,7 +7,9 @@ ends with one line on standard error and exit status 2, never a traceback.
 
 The parser and `main` are in `parser`, one function per subcommand in
 `commands`, the `fit` run folder (settings, checkpoints, `--resume`) in `runs`,
-reading sequences and writing tables and figures in `files`.
+reading sequences and writing tables and figures in `files`. Only the parser
+is imported with this package: the rest (NumPy, pandas, Keras) when a command
+runs, so that `--help` answers at once.
 
 Example:
 
@@ -15,17 +17,29 @@ Example:
 2
 """
 
-from keras_lstm_ae.cli.commands import (
-    run_demo,
-    run_detect,
-    run_encode,
-    run_fit,
-    run_plot,
-)
+import importlib
+
 from keras_lstm_ae.cli.errors import CommandError
-from keras_lstm_ae.cli.files import read_sequences
 from keras_lstm_ae.cli.parser import PROGRAM, build_parser, main
 from keras_lstm_ae.cli.runs import BEST_WEIGHTS, LAST_WEIGHTS, MODEL_FILE, RUN_FILE
+
+# Imported on first use (PEP 562): they import NumPy and pandas.
+_LAZY = {
+    "read_sequences": "keras_lstm_ae.cli.files",
+    "run_demo": "keras_lstm_ae.cli.commands",
+    "run_detect": "keras_lstm_ae.cli.commands",
+    "run_encode": "keras_lstm_ae.cli.commands",
+    "run_export": "keras_lstm_ae.cli.commands",
+    "run_fit": "keras_lstm_ae.cli.commands",
+    "run_plot": "keras_lstm_ae.cli.commands",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BEST_WEIGHTS",
@@ -40,6 +54,7 @@ __all__ = [
     "run_demo",
     "run_detect",
     "run_encode",
+    "run_export",
     "run_fit",
     "run_plot",
 ]

@@ -220,7 +220,10 @@ class LayerChain(keras.Model):
             )
         batch_size = batch_size or 32
         starts = range(0, len(x), batch_size)
-        progress = keras.utils.Progbar(len(starts), verbose=0 if verbose == 0 else 1)
+        # As Keras: "auto" is a bar; 2 prints one line at the end, no escape codes.
+        progress = keras.utils.Progbar(
+            len(starts), verbose=1 if verbose == "auto" else verbose
+        )
         outputs = []
         with torch_step.no_gradients():
             for number, start in enumerate(starts, start=1):

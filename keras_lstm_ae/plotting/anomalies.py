@@ -111,13 +111,13 @@ def plot_detection(
     `threshold` are shaded red in every panel ("flagged"), and true anomalies,
     when given, orange. The last panel shows the scores and the threshold
     (`plot_anomaly_scores`). With `feature_scores`
-    (`AnomalyDetector.score(series, per_feature=True)`), each feature's panel
+    (`AnomalyDetector.decision_function(series, per_feature=True)`), each feature's panel
     also shows its own score, on one scale for all, so that you can see
     which channel is abnormal.
 
     Args:
         series: The scored series, `(steps,)` or `(steps, features)`.
-        scores: `(steps,)` scores (`AnomalyDetector.score(series)`).
+        scores: `(steps,)` scores (`AnomalyDetector.decision_function(series)`).
         threshold: The detector's `threshold_`, or `None`.
         labels: Optional 0/1 true anomalies per step.
         feature_names: Optional names of the features, for the panels.
