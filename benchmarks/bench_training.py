@@ -44,8 +44,9 @@ the next step page-faults them in again; which steps pay for that depends on
 each side's order of allocations. Here it moved either side's speed by up to
 2x between runs of the same code (the dense row's ratio from 0.63x to 0.91x),
 so the ratio measured the allocator rather than the code. Tuned, both sides
-run about 2x faster and the ratio is stable to a few percent. The README
-shows how to get the same setting for any training script.
+run about 2x faster and the ratio is stable to a few percent. The threads
+guide (docs/guides/threads.md) shows how to get the same setting for any
+training script.
 """
 
 import argparse

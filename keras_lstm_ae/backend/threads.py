@@ -20,8 +20,8 @@ import os
 
 import keras
 
-# The default: measured with `benchmarks/bench_threads.py` (see its table in
-# the README): one thread is as fast as two for the estimators' models on an
+# The default: measured with `benchmarks/bench_threads.py` (its table is in
+# docs/benchmarks.md): one thread is as fast as two for the estimators' models on an
 # idle machine and up to 7x faster beside a busy process.
 DEFAULT_THREADS = 1
 

@@ -17,7 +17,7 @@ PROGRAM = "keras-lstm-ae"
 # Exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
 
-# `fit`'s training length; the README's "Command line" section says how they
+# `fit`'s training length; docs/design.md (The command line) says how they
 # were chosen.
 FIT_EPOCHS = 1000
 FIT_PATIENCE = 100
