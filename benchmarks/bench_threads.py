@@ -108,6 +108,9 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument(
+        "--loads", nargs="+", type=int, default=[0, 1, 2], help="busy processes"
+    )
     args = parser.parse_args()
     thread_counts = sorted({1, 2, available_cores()})
     print(f"{available_cores()} cores; ms per training step, median of {args.repeats}")
@@ -118,7 +121,7 @@ def main():
     for name in args.models:
         spec = MODELS[name]
         rows = {threads: [] for threads in thread_counts}
-        for load in (0, 1, 2):
+        for load in args.loads:
             others = busy_processes(load)
             try:
                 for threads in thread_counts:
@@ -135,7 +138,7 @@ def main():
                     process.wait()
         for threads, cells in rows.items():
             library = cells[::2] if name == "large" else cells
-            peer = cells[1::2] if name == "large" else ["", "", ""]
+            peer = cells[1::2] if name == "large" else [""] * len(args.loads)
             mark = " (default)" if threads == DEFAULT_THREADS else ""
             print(
                 f"| {name} | {threads}{mark} | "

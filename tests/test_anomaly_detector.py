@@ -765,7 +765,7 @@ def test_load_detector_refuses_a_file_of_a_newer_format(fitted, tmp_path):
     import json
     import zipfile
 
-    from keras_lstm_ae.estimators.base import STATE_ENTRY
+    from keras_lstm_ae.estimators.files import STATE_ENTRY
 
     fitted.save(tmp_path / "detector.keras")
     newer = tmp_path / "newer.keras"

@@ -19,8 +19,8 @@ Example:
 
 import importlib
 
-from keras_lstm_ae.cli.errors import CommandError
-from keras_lstm_ae.cli.parser import PROGRAM, build_parser, main
+from keras_lstm_ae.cli.errors import PROGRAM, CommandError
+from keras_lstm_ae.cli.parser import build_parser, main
 from keras_lstm_ae.cli.runs import BEST_WEIGHTS, LAST_WEIGHTS, MODEL_FILE, RUN_FILE
 
 # Imported on first use (PEP 562): they import NumPy and pandas.

@@ -7,7 +7,7 @@ is told at once; each says what it read before it trains.
 import sys
 from pathlib import Path
 
-from keras_lstm_ae.cli.errors import CommandError
+from keras_lstm_ae.cli.errors import INTERRUPTED, PROGRAM, CommandError
 from keras_lstm_ae.cli.files import (
     _numeric_frame,
     _read_sequences,
@@ -18,7 +18,6 @@ from keras_lstm_ae.cli.files import (
     describe_sequences,
     read_table,
 )
-from keras_lstm_ae.cli.parser import INTERRUPTED, PROGRAM
 from keras_lstm_ae.cli.runs import (
     BEST_WEIGHTS,
     HISTORY_FILE,
@@ -279,7 +278,7 @@ def run_detect(args):
 
 def run_plot(args):
     import keras_lstm_ae as lae
-    from keras_lstm_ae.estimators.base import is_saved_estimator
+    from keras_lstm_ae.estimators.files import is_saved_estimator
 
     path = Path(args.model)
     if not path.is_file():

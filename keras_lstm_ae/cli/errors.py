@@ -1,4 +1,10 @@
-"""The one error the command line tells its user in one line, not a traceback."""
+"""How a command ends when it cannot finish: the program's name, the one error
+it tells in one line (not a traceback), and the status of an interrupted run."""
+
+PROGRAM = "keras-lstm-ae"
+
+# Exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 
 class CommandError(Exception):

@@ -10,12 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from keras_lstm_ae.cli.errors import CommandError
-
-PROGRAM = "keras-lstm-ae"
-
-# Exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it.
-INTERRUPTED = 130
+from keras_lstm_ae.cli.errors import INTERRUPTED, PROGRAM, CommandError
 
 # `fit`'s training length; docs/design.md (The command line) says how they
 # were chosen.

@@ -6,8 +6,7 @@ import secrets
 import shlex
 from pathlib import Path
 
-from keras_lstm_ae.cli.errors import CommandError
-from keras_lstm_ae.cli.parser import PROGRAM
+from keras_lstm_ae.cli.errors import PROGRAM, CommandError
 
 MODEL_FILE = "model.keras"
 RUN_FILE = "run.json"

@@ -15,10 +15,8 @@ module holds what they do alike:
 
 import functools
 import inspect
-import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Mapping
 
 import keras
@@ -33,14 +31,9 @@ from keras_lstm_ae._utils.validation import (
     check_rate,
 )
 from keras_lstm_ae.backend.threads import resolve_n_jobs, thread_limit
+from keras_lstm_ae.estimators.files import read_archive, write_archive
 from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
-from keras_lstm_ae.models.saving import load_model
 from keras_lstm_ae.preprocessing.batching import SequenceBatches
-
-# The entry that holds the estimator's state inside the `.keras` archive;
-# Keras's own loader ignores it.
-STATE_ENTRY = "keras_lstm_ae_estimator.json"
-STATE_FORMAT_VERSION = 1
 
 
 def uses_threads(method):
@@ -52,18 +45,6 @@ def uses_threads(method):
             return method(self, *args, **kwargs)
 
     return on_chosen_threads
-
-
-def is_saved_estimator(path):
-    """Whether `path` is a `.keras` archive written by an estimator's `save`.
-
-    Such a file is also a Keras model file (the estimator's autoencoder), with
-    the estimator's own state beside it.
-    """
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return STATE_ENTRY in archive.namelist()
 
 
 def model_option_names():
@@ -314,25 +295,6 @@ class SequenceModelEstimator(BaseEstimator):
     def _set_fitted_state(self, state):
         raise NotImplementedError
 
-    def _state_document(self):
-        params = {
-            name: value
-            for name, value in self.get_params(deep=False).items()
-            if name not in self._model_options
-        }
-        return {
-            "format": f"keras_lstm_ae.{type(self).__name__}",
-            "format_version": STATE_FORMAT_VERSION,
-            "params": _to_json(params),
-            "model_options": _to_json(self._model_options),
-            "fitted": _to_json(self._fitted_state()),
-        }
-
-    def _write_archive(self, path):
-        self.model_.save(path)
-        with zipfile.ZipFile(path, "a") as archive:
-            archive.writestr(STATE_ENTRY, json.dumps(self._state_document()))
-
     def save(self, filepath, overwrite=True):
         """Saves the fitted estimator to one `.keras` file, atomically.
 
@@ -352,34 +314,11 @@ class SequenceModelEstimator(BaseEstimator):
         if not distributed.is_main_process():
             return  # Under torch.distributed, rank 0 writes the file.
         refuse_overwrite(filepath, overwrite)
-        write_atomically(filepath, self._write_archive, suffix)
+        write_atomically(filepath, lambda path: write_archive(self, path), suffix)
 
     @classmethod
     def _load(cls, filepath):
-        path = os.fspath(filepath)
-        model = load_model(path)  # Clear errors for missing or damaged files.
-        with zipfile.ZipFile(path) as archive:
-            if STATE_ENTRY not in archive.namelist():
-                raise ValueError(
-                    f"{path!r} holds a Keras model but no {cls.__name__}: it was "
-                    "not written by an estimator's `save`. Load it with "
-                    "`lae.load_model`."
-                )
-            document = json.loads(archive.read(STATE_ENTRY))
-        expected = f"keras_lstm_ae.{cls.__name__}"
-        if document.get("format") != expected:
-            saved = str(document.get("format")).rpartition(".")[2]
-            raise ValueError(
-                f"{path!r} holds a saved {saved}, not the {cls.__name__} that "
-                "was asked for."
-            )
-        version = document.get("format_version")
-        if not isinstance(version, int) or version > STATE_FORMAT_VERSION:
-            raise ValueError(
-                f"{path!r} was written in format version {version!r}; this "
-                f"keras_lstm_ae reads versions up to {STATE_FORMAT_VERSION}. "
-                "Load it with the keras_lstm_ae that wrote it, or a newer one."
-            )
+        document, model = read_archive(filepath, cls.__name__)
         return cls._from_document(document, model)
 
     @classmethod
@@ -410,16 +349,3 @@ class SequenceModelEstimator(BaseEstimator):
                     file.write(model)
                 state["model_"] = keras.saving.load_model(path)
         self.__dict__.update(state)
-
-
-def _to_json(value):
-    """Tuples to lists and NumPy scalars or arrays to Python numbers, recursively."""
-    if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return _to_json(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
