@@ -114,10 +114,10 @@ def main():
     args = parser.parse_args()
     thread_counts = sorted({1, 2, available_cores()})
     print(f"{available_cores()} cores; ms per training step, median of {args.repeats}")
-    print(
-        "| model | threads | idle | 1 busy | 2 busy | peer idle | peer 1 busy | peer 2 busy |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
+    loads = [f"{n} busy" if n else "idle" for n in args.loads]
+    peers = [f"peer {load}" for load in loads]
+    print("| model | threads | " + " | ".join(loads + peers) + " |")
+    print("|---|---|" + "---|" * (2 * len(loads)))
     for name in args.models:
         spec = MODELS[name]
         rows = {threads: [] for threads in thread_counts}
