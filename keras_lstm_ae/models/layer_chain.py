@@ -154,7 +154,7 @@ class LayerChain(keras.Model):
             )
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def export(self, filepath, format="tf_saved_model", **kwargs):  # noqa: A002
+    def export(self, filepath, format="tf_saved_model", **kwargs):
         """Keras's `export` (`format="onnx"`, ...), ready as soon as built.
 
         Keras refuses to export a model that was never called through

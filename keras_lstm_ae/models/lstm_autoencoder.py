@@ -5,6 +5,9 @@ built in `architecture`, and how it trains, evaluates and saves over
 NaN-padded sequences is its base class's (`SequenceModel`).
 """
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import keras
 import numpy as np
 from keras import ops
@@ -91,19 +94,7 @@ class LSTMAutoencoder(SequenceModel):
         seed=None,
         **kwargs,
     ):
-        (
-            timesteps,
-            features,
-            latent_dim,
-            units,
-            decoder_units,
-            cell,
-            activation_fn,
-            output_activation_fn,
-            dropout,
-            recurrent_dropout,
-            seed,
-        ) = _checked_arguments(
+        args = _checked_arguments(
             timesteps,
             features,
             latent_dim,
@@ -119,39 +110,46 @@ class LSTMAutoencoder(SequenceModel):
             seed=seed,
         )
         layer_options = {
-            "cell": cell,
-            "activation": activation_fn,
-            "dropout": dropout,
-            "recurrent_dropout": recurrent_dropout,
+            "cell": args.cell,
+            "activation": args.activation_fn,
+            "dropout": args.dropout,
+            "recurrent_dropout": args.recurrent_dropout,
         }
-        seeds = iter(range(seed, seed + 1000)) if seed is not None else None
+        seeds = (
+            iter(range(args.seed, args.seed + 1000)) if args.seed is not None else None
+        )
 
         def next_seed():
             return None if seeds is None else next(seeds)
 
         # === Layers ===
         encoder, wrapped = architecture.build_encoder(
-            features, latent_dim, units, bidirectional, layer_options, next_seed
+            args.features,
+            args.latent_dim,
+            args.units,
+            args.bidirectional,
+            layer_options,
+            next_seed,
         )
         decoder_model = architecture.build_decoder(
-            timesteps,
-            features,
-            latent_dim,
-            decoder_units,
-            decoder,
-            output_activation_fn,
+            args.timesteps,
+            args.features,
+            args.latent_dim,
+            args.decoder_units,
+            args.decoder,
+            args.output_activation_fn,
             layer_options,
             next_seed,
         )
 
         # === Functional Model ===
-        inputs = keras.Input(shape=(timesteps, features), name="sequences")
+        inputs = keras.Input(shape=(args.timesteps, args.features), name="sequences")
         super().__init__(
             inputs=inputs,
             outputs=decoder_model(encoder(inputs)),
-            timesteps=timesteps,
-            features=features,
-            seed=seed,
+            timesteps=args.timesteps,
+            features=args.features,
+            seed=args.seed,
             **kwargs,
         )
         del wrapped  # Held until every layer is built (`build_encoder`).
@@ -159,19 +157,19 @@ class LSTMAutoencoder(SequenceModel):
         # === Config ===
         self.encoder = encoder
         self.decoder = decoder_model
-        self.latent_dim = latent_dim
-        self.units = units
-        self.decoder_units = decoder_units
-        self.cell = cell
-        self.activation = activation_fn
-        self.output_activation = output_activation_fn
-        self.dropout = dropout
-        self.recurrent_dropout = recurrent_dropout
-        self.bidirectional = bidirectional
-        self.decoder_kind = decoder
+        self.latent_dim = args.latent_dim
+        self.units = args.units
+        self.decoder_units = args.decoder_units
+        self.cell = args.cell
+        self.activation = args.activation_fn
+        self.output_activation = args.output_activation_fn
+        self.dropout = args.dropout
+        self.recurrent_dropout = args.recurrent_dropout
+        self.bidirectional = args.bidirectional
+        self.decoder_kind = args.decoder
         # Batches cut short (`fit(..., group_by_length=True)`) are rebuilt at
         # their own length (`call`), so any length up to `timesteps` passes.
-        self.input_spec = keras.InputSpec(ndim=3, axes={-1: features})
+        self.input_spec = keras.InputSpec(ndim=3, axes={-1: args.features})
 
     def get_config(self):
         return {
@@ -295,6 +293,24 @@ class LSTMAutoencoder(SequenceModel):
         return np.concatenate(outputs)
 
 
+class _Arguments(NamedTuple):
+    """`LSTMAutoencoder`'s arguments, checked (`_checked_arguments`)."""
+
+    timesteps: int
+    features: int
+    latent_dim: int
+    units: tuple
+    decoder_units: tuple
+    cell: str
+    activation_fn: Callable
+    output_activation_fn: Callable
+    dropout: float
+    recurrent_dropout: float
+    bidirectional: bool
+    decoder: str
+    seed: int | None
+
+
 def _checked_arguments(
     timesteps,
     features,
@@ -314,9 +330,8 @@ def _checked_arguments(
     """`LSTMAutoencoder`'s arguments, checked, with defaults resolved.
 
     Returns:
-        `(timesteps, features, latent_dim, units, decoder_units, cell,
-        activation, output_activation, dropout, recurrent_dropout, seed)`,
-        the activations as functions.
+        An `_Arguments`: the arguments checked, `decoder_units` resolved, the
+        activations as functions.
 
     Raises:
         TypeError, ValueError: naming the first argument that is wrong.
@@ -357,16 +372,18 @@ def _checked_arguments(
             f"between its two directions, so it must be even; got {latent_dim}."
         )
 
-    return (
-        timesteps,
-        features,
-        latent_dim,
-        units,
-        decoder_units,
-        cell,
-        activation_fn,
-        output_activation_fn,
-        dropout,
-        recurrent_dropout,
-        seed,
+    return _Arguments(
+        timesteps=timesteps,
+        features=features,
+        latent_dim=latent_dim,
+        units=units,
+        decoder_units=decoder_units,
+        cell=cell,
+        activation_fn=activation_fn,
+        output_activation_fn=output_activation_fn,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        bidirectional=bidirectional,
+        decoder=decoder,
+        seed=seed,
     )
