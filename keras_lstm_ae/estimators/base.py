@@ -30,7 +30,7 @@ from keras_lstm_ae._utils.validation import (
     check_positive_int,
     check_rate,
 )
-from keras_lstm_ae.backend.threads import resolve_n_jobs, thread_limit
+from keras_lstm_ae.backend.threads import thread_limit
 from keras_lstm_ae.estimators.files import read_archive, write_archive
 from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
 from keras_lstm_ae.preprocessing.batching import SequenceBatches
@@ -41,7 +41,7 @@ def uses_threads(method):
 
     @functools.wraps(method)
     def on_chosen_threads(self, *args, **kwargs):
-        with thread_limit(resolve_n_jobs(self.n_jobs, "n_jobs")):
+        with thread_limit(self.n_jobs):
             return method(self, *args, **kwargs)
 
     return on_chosen_threads

@@ -14,6 +14,7 @@ from keras_lstm_ae._utils.validation import (
 from keras_lstm_ae.estimators.base import SequenceModelEstimator, uses_threads
 from keras_lstm_ae.layers import SequencePreparation
 from keras_lstm_ae.models.export import export_onnx
+from keras_lstm_ae.models.layer_chain import LayerChain
 from keras_lstm_ae.preprocessing import segments
 from keras_lstm_ae.preprocessing.batching import padded_lengths
 from keras_lstm_ae.preprocessing.scalers import StandardScaler
@@ -332,7 +333,7 @@ class SequenceEncoder(
         prepared = SequencePreparation(
             self.scaler_.mean_, self.scaler_.scale_, self.segment_length_
         )(inputs)
-        model = keras.Model(inputs, self.model_.encoder(prepared), name="vectors")
+        model = LayerChain(inputs, self.model_.encoder(prepared), name="vectors")
         metadata = {
             "producer": "keras_lstm_ae.SequenceEncoder",
             "input": (

@@ -22,7 +22,8 @@ def export_onnx(model, filepath, metadata=None, overwrite=True):
     """Writes `model` as an ONNX file whose batch size is free.
 
     Args:
-        model: A functional `keras.Model` (its inputs give the signature).
+        model: A `LayerChain` (its inputs give the signature; see
+            `LayerChain.export`).
         filepath: Where to write; it must end in `.onnx`.
         metadata: A dict of strings for the file's `metadata_props` (what
             the input holds, the output's size, ...).
@@ -51,9 +52,6 @@ def export_onnx(model, filepath, metadata=None, overwrite=True):
             f"ONNX export needs the `onnx` and `onnxscript` packages: {EXPORT_EXTRA}."
         ) from error
     refuse_overwrite(filepath, overwrite)
-    # Keras asks for a model called through `__call__` before; a functional
-    # model's signature is known from its inputs.
-    model._called = True
 
     def write(path):
         with warnings.catch_warnings():
