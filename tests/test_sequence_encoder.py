@@ -81,6 +81,44 @@ def test_a_wide_dataframe_is_read_one_sequence_per_row(fitted):
     )
 
 
+def test_an_encoder_fitted_on_a_table_refuses_a_table_of_another_width(tmp_path):
+    sequences, _ = ragged_sines()
+    table = lae.pad_sequences(sequences, maxlen=32)[..., 0]  # one step per column
+    encoder = lae.SequenceEncoder(latent_dim=2, **QUICK).fit(pd.DataFrame(table))
+    assert (encoder.n_features_in_, encoder.n_features_per_step_) == (32, 1)
+
+    # An id column, or sequences resampled to another length, is no table of
+    # the same sequences: refused in scikit-learn's words, with what to do.
+    for other in (np.c_[np.arange(12), table], table[:, :20]):
+        with pytest.raises(
+            ValueError,
+            match=(
+                rf"X has {other.shape[1]} features, but SequenceEncoder is "
+                r"expecting 32 features .* NaN up to 32 columns, or pass sequences "
+                r"of other lengths as a list"
+            ),
+        ):
+            encoder.transform(other)
+    # Sequences of any length still go in as a list or a 3-D array.
+    short = [sequence[:20] for sequence in sequences]
+    np.testing.assert_allclose(
+        encoder.transform(short), encoder.transform(table[:, :20, None]), atol=1e-6
+    )
+    encoder.save(tmp_path / "encoder.keras")
+    with pytest.raises(ValueError, match="expecting 32 features"):
+        lae.load_encoder(tmp_path / "encoder.keras").transform(table[:, :20])
+
+
+def test_an_encoder_fitted_on_sequences_reads_a_table_of_any_width(fitted):
+    encoder, sequences = fitted
+    assert encoder.n_features_in_ == encoder.n_features_per_step_ == 1
+    table = lae.pad_sequences(sequences, maxlen=40)[..., 0]
+
+    np.testing.assert_allclose(
+        encoder.transform(table), encoder.transform(sequences), atol=1e-6
+    )
+
+
 def test_an_object_array_of_numbers_is_read_as_the_numbers(fitted):
     encoder, sequences = fitted
     padded = lae.pad_sequences(sequences)
@@ -131,7 +169,7 @@ def test_multivariate_sequences_keep_their_features():
         sequences
     )
 
-    assert encoder.n_features_in_ == 3
+    assert encoder.n_features_in_ == encoder.n_features_per_step_ == 3
     assert encoder.segment_length_ == 3
     assert encoder.model_.features == 9  # 3 steps of 3 features per segment
     assert encoder.transform(sequences).shape == (4, 2)

@@ -307,7 +307,7 @@ def run_export(args):
     written = encoder.export(output)
     print(
         f"wrote {written}: float32 sequences (n, {encoder.timesteps_}, "
-        f"{encoder.n_features_in_}) in their own units, NaN after each end, to "
+        f"{encoder.n_features_per_step_}) in their own units, NaN after each end, to "
         f"(n, {encoder.model_.latent_dim}) vectors; input name 'sequences'"
     )
     return 0

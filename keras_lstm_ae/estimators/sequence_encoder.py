@@ -94,14 +94,22 @@ class SequenceEncoder(
             and `val_loss` when data was held out).
         segment_length_: Steps per segment.
         timesteps_: The longest sequence seen by `fit`.
-        n_features_in_: Features per step: 1 for a 2-D `X` `(n, timesteps)`,
-            whose columns are steps, not features.
+        n_features_per_step_: Features per step: 1 for a 2-D `X`.
+        n_features_in_: The input's width as scikit-learn's tools read it:
+            for a 2-D `X` (a table of one sequence per row), its columns,
+            which are steps; otherwise the features per step.
+
+    A 2-D `X` `(n, timesteps)` (an array or a DataFrame) is a table: one
+    sequence per row, one step per column, NaN after a shorter sequence's
+    end. Like any scikit-learn transformer, an encoder fitted on a table
+    refuses a table of another width in `transform` (an extra id column,
+    another sampling rate), rather than encoding its columns as steps.
+    Sequences of other lengths go in as a list or a 3-D array.
 
     For scikit-learn (`__sklearn_tags__`), the encoder takes NaN (padding
     and gaps), 2-D and 3-D arrays but no sparse ones, and its float32
-    vectors keep the dtype of float32 input only. Three of scikit-learn's
-    checks expect the columns of a 2-D `X` to be features, not steps; see
-    `tests/test_sklearn_checks.py`.
+    vectors keep the dtype of float32 input only; it passes every check of
+    `sklearn.utils.estimator_checks.check_estimator`.
 
     Example:
 
@@ -187,6 +195,7 @@ class SequenceEncoder(
         self._check_training_arguments()
         options = self._model_options_checked()
         x = _as_sequences(X)
+        table_columns = _table_columns(X)
         _check_no_empty_sequence(x, "X")
         scaler = StandardScaler().fit(x)
         segment_length = self.segment_length or segments.auto_segment_length(x.shape[1])
@@ -215,7 +224,9 @@ class SequenceEncoder(
         self.scaler_ = scaler
         self.segment_length_ = segment_length
         self.timesteps_ = x.shape[1]
-        self.n_features_in_ = x.shape[2]
+        self.n_features_per_step_ = x.shape[2]
+        self.n_features_in_ = table_columns or x.shape[2]
+        self._fitted_on_table = table_columns is not None
         return self
 
     # --- Encoding and decoding ---
@@ -232,15 +243,28 @@ class SequenceEncoder(
 
         Raises:
             NotFittedError: If the encoder is not fitted.
-            ValueError: If `X` has another feature count than in `fit`, or
-                holds a sequence with no real step (it has no encoding).
+            ValueError: If `X` has another feature count than in `fit`, is a
+                table of another width than the table `fit` read, or holds a
+                sequence with no real step (it has no encoding).
         """
         self._check_fitted("transform")
         x = _as_sequences(X)
-        if x.shape[2] != self.n_features_in_:
+        if x.shape[2] != self.n_features_per_step_:
             raise ValueError(
                 f"`X` has {x.shape[2]} feature(s) per step; this encoder was "
-                f"fitted on {self.n_features_in_}."
+                f"fitted on {self.n_features_per_step_}."
+            )
+        columns = _table_columns(X)
+        if self._fitted_on_table and columns not in (None, self.n_features_in_):
+            # scikit-learn's words first, which its checks and users know.
+            raise ValueError(
+                f"X has {columns} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input: a 2-D X "
+                "is a table of one sequence per row and one step per column, "
+                f"and this encoder was fitted on {self.n_features_in_} columns. "
+                f"Leave missing steps NaN up to {self.n_features_in_} columns, "
+                "or pass sequences of other lengths as a list or a 3-D array "
+                "(n, timesteps, features)."
             )
         _check_no_empty_sequence(x, "X")
         # A chunk at a time: a memmap is never read whole.
@@ -285,7 +309,7 @@ class SequenceEncoder(
             z, batch_size=256, verbose=self.verbose
         )
         x = segments.from_segments(
-            reversed_segments[:, ::-1], self.n_features_in_, self.timesteps_
+            reversed_segments[:, ::-1], self.n_features_per_step_, self.timesteps_
         )
         return self.scaler_.inverse_transform(x)
 
@@ -295,7 +319,7 @@ class SequenceEncoder(
         """Writes one ONNX file that computes `transform`'s vectors.
 
         The file takes raw sequences as `transform` does, in their own units:
-        float32 `(n, timesteps_, n_features_in_)`, NaN after a sequence's end
+        float32 `(n, timesteps_, n_features_per_step_)`, NaN after a sequence's end
         (pad shorter ones with `keras_lstm_ae.pad_sequences(...,
         maxlen=timesteps_)`) and for a missing value. Scaling, gap filling
         and segments are in the graph (`layers.SequencePreparation`), then
@@ -328,7 +352,7 @@ class SequenceEncoder(
         """
         self._check_fitted("export")
         inputs = keras.Input(
-            shape=(self.timesteps_, self.n_features_in_), name="sequences"
+            shape=(self.timesteps_, self.n_features_per_step_), name="sequences"
         )
         prepared = SequencePreparation(
             self.scaler_.mean_, self.scaler_.scale_, self.segment_length_
@@ -342,7 +366,7 @@ class SequenceEncoder(
             ),
             "output": "vectors: float32 (n, latent_dim)",
             "timesteps": self.timesteps_,
-            "features": self.n_features_in_,
+            "features": self.n_features_per_step_,
             "latent_dim": self.model_.latent_dim,
         }
         return export_onnx(model, filepath, metadata, overwrite=overwrite)
@@ -356,6 +380,8 @@ class SequenceEncoder(
             "segment_length": self.segment_length_,
             "timesteps": self.timesteps_,
             "n_features_in": self.n_features_in_,
+            "n_features_per_step": self.n_features_per_step_,
+            "fitted_on_table": self._fitted_on_table,
         }
 
     def _set_fitted_state(self, state):
@@ -364,6 +390,11 @@ class SequenceEncoder(
         self.segment_length_ = state["segment_length"]
         self.timesteps_ = state["timesteps"]
         self.n_features_in_ = state["n_features_in"]
+        # Files written before tables were told apart hold features per step.
+        self.n_features_per_step_ = state.get(
+            "n_features_per_step", self.n_features_in_
+        )
+        self._fitted_on_table = state.get("fitted_on_table", False)
 
 
 def _as_sequences(X):
@@ -384,6 +415,15 @@ def _as_sequences(X):
                 f"feature(s) (shape={X.shape}) while a minimum of 1 is required."
             )
     return as_sequence_batch(X, "X")
+
+
+def _table_columns(X):
+    """The columns of a 2-D array or DataFrame `X` (a table of sequences, one
+    step per column), or `None` for a list of sequences or a 3-D array."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2 or getattr(X, "dtype", None) == object:
+        return None
+    return shape[1]
 
 
 def _prepare(x, scaler, segment_length):
