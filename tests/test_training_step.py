@@ -13,6 +13,7 @@ from keras.src.backend.torch.trainer import TorchTrainer
 
 import keras_lstm_ae as lae
 from keras_lstm_ae.backend import torch_loss
+from keras_lstm_ae.models import masked_loss
 from tests.helpers import random_sequences, with_nan_after
 
 LENGTHS = [6, 2, 0, 4, 6, 1, 3, 5]
@@ -217,3 +218,27 @@ def test_compute_loss_takes_numpy_arrays():
     expected = per_step_error("mse", np.nan_to_num(x), x_hat)[real].mean()
     value = model.compute_loss(x=x, y_pred=x_hat)
     assert float(value) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.torch_only
+def test_the_loss_tracker_sums_as_kerass_mean_does():
+    # Its torch path adds in place; the totals and result are Keras's.
+    real_steps = masked_loss.BatchRealSteps()
+    tracker = masked_loss.RealStepWeightedMean(real_steps)
+    reference = keras.metrics.Mean()
+    assert float(tracker.result()) == float(reference.result()) == 0.0
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        loss = torch.tensor(rng.uniform(0, 3), requires_grad=True) * 1.0
+        real_steps.value = torch.tensor(float(rng.integers(1, 6400)))
+        tracker.update_state(loss)
+        reference.update_state(loss.detach(), sample_weight=real_steps.value)
+
+    for ours, keras_own in zip(
+        (tracker.total, tracker.count, tracker.result()),
+        (reference.total, reference.count, reference.result()),
+        strict=True,
+    ):
+        assert float(ours) == float(keras_own)
+    tracker.reset_state()
+    assert float(tracker.result()) == 0.0

@@ -57,3 +57,37 @@ def masked_step_mean(function, y_true, y_pred, sample_weight=None):
             sample_weight = sample_weight.unsqueeze(-1)
         weights = present * sample_weight
     return (values * weights).sum() / real_steps.clamp(min=1.0), real_steps
+
+
+def add_weighted(total, count, value, weight):
+    """Adds `value * weight` to `total` and `weight` to `count`, in place.
+
+    What `keras.metrics.Mean.update_state(value, sample_weight=weight)` does
+    for one scalar value and weight, without its conversions.
+
+    Args:
+        total: The metric's float32 `total` variable.
+        count: Its float32 `count` variable.
+        value: A scalar: the batch's loss.
+        weight: A scalar: the batch's weight (its real steps).
+
+    Returns:
+        Whether it added them: `False` (nothing done) when `value` or
+        `weight` is not a scalar.
+    """
+    value = torch.as_tensor(value).detach()
+    weight = torch.as_tensor(weight).detach()
+    if value.dim() or weight.dim():
+        return False
+    value = value.to(torch.float32)
+    weight = weight.to(torch.float32)
+    with torch.no_grad():
+        total.value.add_(value * weight)
+        count.value.add_(weight)
+    return True
+
+
+def mean_or_zero(total, count):
+    """`total / count`, or 0 where `count` is 0 (Keras's `Mean.result`)."""
+    total, count = total.value, count.value
+    return torch.where(count == 0, torch.zeros_like(total), total / count)

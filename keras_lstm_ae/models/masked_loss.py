@@ -25,6 +25,11 @@ class RealStepWeightedMean(keras.metrics.Mean):
     Each batch's loss is the mean over its real steps; weighting batches by
     their number of real steps makes the epoch's loss (and `evaluate`) the
     mean over all real steps, whatever the batch size.
+
+    On the torch backend, a batch's loss is added to the totals in place
+    (`torch_loss.add_weighted`) rather than through Keras's general
+    `Mean.update_state`, whose conversions cost about 0.1 ms a batch: the
+    same sums, for the one scalar loss this tracker receives.
     """
 
     def __init__(self, real_steps, name="loss"):
@@ -34,7 +39,19 @@ class RealStepWeightedMean(keras.metrics.Mean):
     def update_state(self, values, sample_weight=None):
         if self._real_steps.value is not None:
             sample_weight = self._real_steps.value
+        if keras.backend.backend() == "torch" and self.dtype == "float32":
+            from keras_lstm_ae.backend import torch_loss
+
+            if torch_loss.add_weighted(self.total, self.count, values, sample_weight):
+                return None
         return super().update_state(values, sample_weight=sample_weight)
+
+    def result(self):
+        if keras.backend.backend() == "torch" and self.dtype == "float32":
+            from keras_lstm_ae.backend import torch_loss
+
+            return torch_loss.mean_or_zero(self.total, self.count)
+        return super().result()
 
 
 def mask_missing_steps(y, sample_weight):
