@@ -16,17 +16,34 @@ labels. Each vector is then judged by the company it keeps:
   and of the PCA.
 - Fit time, in seconds, on however many threads the process has (1 with
   `OMP_NUM_THREADS=1`).
+- Beside them, what a user could compute instead without training a model,
+  with aeon (installed with the `datasets` extra): 1-NN on catch22's 22
+  features per channel (Lubba et al., 2019), and on MiniRocket's ~10,000
+  random convolutional features (Dempster et al., 2021; seeded by `seed`),
+  each standardised with the training split's mean and deviation. catch22
+  reads each sequence at its own length; MiniRocket, which needs one length,
+  reads the standardised series with padding as 0, as the raw column does.
+  `--no-baselines` skips them (the first call compiles numba code: about a
+  minute).
 
 Run from the repository root (takes about 5 minutes):
 
     OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py
     OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py --sets GunPoint --seeds 0 1 2
+    OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py --seeds 0 1 2   # the README's table
+
+`--param name=value` (repeatable) sets a `SequenceEncoder` parameter or
+model option away from its default, for the design notes' comparisons; the
+value is read as JSON where it parses (`--param 'units=[32]'`,
+`--param learning_rate=0.003`), else as text (`--param cell=gru`).
 
 These five sets are the ones the defaults were tuned on; the other sets in
 aeon's wheel are left for outside checks.
 """
 
 import argparse
+import contextlib
+import json
 import os
 import time
 
@@ -34,6 +51,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import keras_lstm_ae as lae  # Chooses the torch backend before Keras loads.
@@ -57,6 +75,52 @@ def svm_accuracy(train, y_train, test, y_test):
     return model.score(test, y_test)
 
 
+def standardised_one_nn(train, y_train, test, y_test):
+    """1-NN on features standardised with the training split's statistics
+    (constant features, as some of catch22's can be, are left at 0)."""
+    scaler = StandardScaler().fit(train)
+    return one_nn_accuracy(
+        np.nan_to_num(scaler.transform(train)),
+        y_train,
+        np.nan_to_num(scaler.transform(test)),
+        y_test,
+    )
+
+
+def channels_first(x):
+    """NaN-padded `(n, timesteps, features)` as aeon's collections: an array
+    `(n, channels, timesteps)` when every sequence is full length, else a
+    list of `(channels, length)` arrays."""
+    lengths = lae.sequence_lengths(x)
+    if (lengths == x.shape[1]).all():
+        return np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float64)
+    return [
+        np.asarray(s[:n].T, dtype=np.float64) for s, n in zip(x, lengths, strict=True)
+    ]
+
+
+def baselines(x_train, y_train, x_test, y_test, raw_train, raw_test, seed):
+    """1-NN accuracy on catch22's and on MiniRocket's features."""
+    from aeon.transformations.collection.convolution_based import MiniRocket
+    from aeon.transformations.collection.feature_based import Catch22
+
+    catch22 = Catch22(n_jobs=1)
+    features = (
+        catch22.fit_transform(channels_first(x_train)),
+        catch22.transform(channels_first(x_test)),
+    )
+    rocket = MiniRocket(n_jobs=1, random_state=seed)
+    dense_train, dense_test = (
+        np.ascontiguousarray(np.transpose(np.nan_to_num(x), (0, 2, 1)), np.float64)
+        for x in (raw_train, raw_test)
+    )
+    kernels = rocket.fit_transform(dense_train), rocket.transform(dense_test)
+    return {
+        "catch22": standardised_one_nn(features[0], y_train, features[1], y_test),
+        "minirocket": standardised_one_nn(kernels[0], y_train, kernels[1], y_test),
+    }
+
+
 def masked_mse(x, x_hat):
     real = ~np.isnan(x)
     return float(np.mean((x_hat[real] - x[real]) ** 2))
@@ -66,12 +130,25 @@ def flat(x):
     return np.nan_to_num(x).reshape(len(x), -1)
 
 
-def evaluate(name, seed, latent_dim):
+def parameter(text):
+    """`name=value` as `(name, value)`; the value is JSON where it parses."""
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError(f"expected name=value; got {text!r}")
+    with contextlib.suppress(json.JSONDecodeError):
+        value = json.loads(value)
+    if name == "units" and isinstance(value, list):
+        value = tuple(value)
+    return name, value
+
+
+def evaluate(name, seed, latent_dim, with_baselines, params):
     x_train, y_train = lae.datasets.load_ucr(name, "train")
     x_test, y_test = lae.datasets.load_ucr(name, "test")
 
     start = time.perf_counter()
-    encoder = lae.SequenceEncoder(latent_dim=latent_dim, seed=seed).fit(x_train)
+    encoder = lae.SequenceEncoder(latent_dim=latent_dim, seed=seed, **params)
+    encoder.fit(x_train)
     fit_seconds = time.perf_counter() - start
     z_train, z_test = encoder.transform(x_train), encoder.transform(x_test)
     reconstruction = encoder.inverse_transform(z_test)
@@ -81,6 +158,11 @@ def evaluate(name, seed, latent_dim):
     pca = PCA(n_components=latent_dim, random_state=0).fit(flat(raw_train))
     pca_test = pca.transform(flat(raw_test))
     pca_reconstruction = pca.inverse_transform(pca_test).reshape(raw_test.shape)
+    others = (
+        baselines(x_train, y_train, x_test, y_test, raw_train, raw_test, seed)
+        if with_baselines
+        else {"catch22": np.nan, "minirocket": np.nan}
+    )
     return {
         "set": name,
         "seed": seed,
@@ -89,6 +171,7 @@ def evaluate(name, seed, latent_dim):
         "pca": one_nn_accuracy(
             pca.transform(flat(raw_train)), y_train, pca_test, y_test
         ),
+        **others,
         "encoder": one_nn_accuracy(z_train, y_train, z_test, y_test),
         "svm": svm_accuracy(z_train, y_train, z_test, y_test),
         "ae_mse": masked_mse(raw_test, scaler.transform(reconstruction)),
@@ -103,35 +186,52 @@ def main():
     parser.add_argument("--sets", nargs="+", default=TUNING_SETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--latent-dim", type=int, default=16)
+    parser.add_argument(
+        "--no-baselines", action="store_true", help="skip catch22 and MiniRocket"
+    )
+    parser.add_argument(
+        "--param",
+        type=parameter,
+        action="append",
+        default=[],
+        help="a SequenceEncoder parameter or model option, name=value",
+    )
     args = parser.parse_args()
+    if args.param:
+        print("parameters:", ", ".join(f"{k}={v!r}" for k, v in args.param))
     if os.environ.get("OMP_NUM_THREADS") == "1":
         import torch
 
         torch.set_num_threads(1)
 
     print(
-        "| set | seed | train/test | 1-NN raw | 1-NN PCA-16 | 1-NN encoder | "
-        "SVM encoder | test MSE encoder | test MSE PCA-16 | epochs | fit s |"
+        "| set | seed | train/test | 1-NN raw | 1-NN PCA-16 | 1-NN catch22 | "
+        "1-NN MiniRocket | 1-NN encoder | SVM encoder | test MSE encoder | "
+        "test MSE PCA-16 | epochs | fit s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for name in args.sets:
         for seed in args.seeds:
-            row = evaluate(name, seed, args.latent_dim)
+            row = evaluate(
+                name, seed, args.latent_dim, not args.no_baselines, dict(args.param)
+            )
             rows.append(row)
             print(
                 f"| {row['set']} | {row['seed']} | {row['train/test']} | "
-                f"{row['raw']:.3f} | {row['pca']:.3f} | {row['encoder']:.3f} | "
+                f"{row['raw']:.3f} | {row['pca']:.3f} | {row['catch22']:.3f} | "
+                f"{row['minirocket']:.3f} | {row['encoder']:.3f} | "
                 f"{row['svm']:.3f} | {row['ae_mse']:.4f} | {row['pca_mse']:.4f} | "
                 f"{row['epochs']} | {row['fit_s']:.0f} |",
                 flush=True,
             )
     means = {
         key: np.mean([row[key] for row in rows])
-        for key in ("raw", "pca", "encoder", "svm", "fit_s")
+        for key in ("raw", "pca", "catch22", "minirocket", "encoder", "svm", "fit_s")
     }
     print(
         f"| mean | | | {means['raw']:.3f} | {means['pca']:.3f} | "
+        f"{means['catch22']:.3f} | {means['minirocket']:.3f} | "
         f"{means['encoder']:.3f} | {means['svm']:.3f} | | | | {means['fit_s']:.0f} |"
     )
 

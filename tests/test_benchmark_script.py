@@ -61,3 +61,30 @@ def test_backend_benchmark_prints_a_rate_for_every_row():
     for row in ("train, dense", "train, padded 50..100", "encoder.predict"):
         assert row in out, out
     assert re.search(r"\| jax [\d.]+ +\| +\d+ \| +\d+ \| +\d+ \|", out), out
+
+
+@pytest.mark.torch_only
+def test_encodings_benchmark_passes_parameters_and_prints_a_row_per_seed():
+    out = run_benchmark(
+        "bench_encodings.py",
+        "--sets",
+        "ItalyPowerDemand",
+        "--seeds",
+        "0",
+        "1",
+        "--no-baselines",
+        "--param",
+        "epochs=2",
+        "--param",
+        "units=[8]",
+    )
+
+    assert "parameters: epochs=2, units=(8,)" in out
+    rows = re.findall(
+        r"^\| ItalyPowerDemand \| (\d) \| 67/1029 \|(.*)$", out, re.MULTILINE
+    )
+    assert [seed for seed, _ in rows] == ["0", "1"]
+    for _, cells in rows:
+        values = [cell.strip() for cell in cells.split("|")]
+        assert values[2:4] == ["nan", "nan"]  # No catch22 or MiniRocket.
+        assert values[-3] == "2"  # Epochs: the parameter reached the encoder.
