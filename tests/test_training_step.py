@@ -242,3 +242,7 @@ def test_the_loss_tracker_sums_as_kerass_mean_does():
         assert float(ours) == float(keras_own)
     tracker.reset_state()
     assert float(tracker.result()) == 0.0
+    real_steps.value = None  # No batch yet: each value weighs 1, as in Keras.
+    tracker.update_state(torch.tensor(2.0))
+    tracker.update_state(4.0)
+    assert (float(tracker.count), float(tracker.result())) == (2.0, 3.0)

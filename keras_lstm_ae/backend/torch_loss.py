@@ -69,14 +69,15 @@ def add_weighted(total, count, value, weight):
         total: The metric's float32 `total` variable.
         count: Its float32 `count` variable.
         value: A scalar: the batch's loss.
-        weight: A scalar: the batch's weight (its real steps).
+        weight: A scalar: the batch's weight (its real steps), or `None`
+            for 1.
 
     Returns:
         Whether it added them: `False` (nothing done) when `value` or
         `weight` is not a scalar.
     """
     value = torch.as_tensor(value).detach()
-    weight = torch.as_tensor(weight).detach()
+    weight = torch.as_tensor(1.0 if weight is None else weight).detach()
     if value.dim() or weight.dim():
         return False
     value = value.to(torch.float32)
