@@ -14,8 +14,8 @@ from keras_lstm_ae.cli.errors import INTERRUPTED, PROGRAM, CommandError
 
 # `fit`'s training length; docs/design.md (The command line) says how they
 # were chosen.
-FIT_EPOCHS = 1000
-FIT_PATIENCE = 100
+FIT_EPOCHS = 3000
+FIT_PATIENCE = 300
 
 
 def _subcommand(subparsers, name, summary, example):

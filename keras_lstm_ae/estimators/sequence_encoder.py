@@ -55,13 +55,13 @@ class SequenceEncoder(
 
     Args:
         latent_dim: Length of each vector. Defaults to 16.
-        epochs: The most passes over the training data. Defaults to 1000;
+        epochs: The most passes over the training data. Defaults to 3000;
             early stopping usually ends training sooner.
         batch_size: Sequences per gradient step. Defaults to 16.
         validation_split: Fraction of the sequences held out (at random,
             seeded by `seed`) to decide when to stop. Defaults to 0.1.
         patience: Epochs without improvement of the held-out loss before
-            training stops. Defaults to 100.
+            training stops. Defaults to 300.
         segment_length: Consecutive values per LSTM step, or `None` to choose
             from the longest training sequence as described above
             (`keras_lstm_ae.preprocessing.segments.auto_segment_length`). 1 reads one step
@@ -123,10 +123,10 @@ class SequenceEncoder(
         self,
         latent_dim=16,
         *,
-        epochs=1000,
+        epochs=3000,
         batch_size=16,
         validation_split=0.1,
-        patience=100,
+        patience=300,
         segment_length=None,
         learning_rate=0.001,
         seed=None,
