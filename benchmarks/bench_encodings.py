@@ -26,7 +26,8 @@ labels. Each vector is then judged by the company it keeps:
   `--no-baselines` skips them (the first call compiles numba code: about a
   minute).
 
-Run from the repository root (takes about 5 minutes):
+Run from the repository root (one seed: about 10 minutes on one thread; three
+seeds, the README's table: about 25):
 
     OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py
     OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py --sets GunPoint --seeds 0 1 2
