@@ -79,36 +79,6 @@ def test_fit_on_a_3d_npy_then_encode_new_data(tmp_path):
     assert vectors.shape == (10, 17)
 
 
-@pytest.mark.backend_neutral
-def test_encode_refuses_a_wide_csv_of_other_width_than_the_fitted_one(tmp_path, capsys):
-    x = np.sin(np.linspace(0, 3, 8) + np.arange(12)[:, None])
-    pd.DataFrame(x).to_csv(tmp_path / "wide.csv", index=False)
-    pd.DataFrame(np.c_[np.arange(12), x]).to_csv(tmp_path / "ids.csv", index=False)
-    cli.main(
-        ["fit", str(tmp_path / "wide.csv"), "--out", str(tmp_path / "run"), *QUICK]
-    )
-    capsys.readouterr()
-
-    status = cli.main(
-        [
-            "encode",
-            str(tmp_path / "run" / "model.keras"),
-            str(tmp_path / "ids.csv"),
-            "-o",
-            str(tmp_path / "vectors.csv"),
-        ]
-    )
-
-    assert status == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1
-    assert (
-        f"encode: error: {tmp_path / 'ids.csv'} has 9 columns of steps; the model "
-        "was fitted on 8. Leave missing steps empty up to 8 columns"
-    ) in error
-    assert not (tmp_path / "vectors.csv").exists()
-
-
 def test_a_wide_csv_without_a_header_keeps_its_first_sequence(tmp_path):
     (tmp_path / "plain.csv").write_text("1,2,3\n4,5,\n6,,\n")
 

@@ -81,32 +81,25 @@ def test_a_wide_dataframe_is_read_one_sequence_per_row(fitted):
     )
 
 
-def test_an_encoder_fitted_on_a_table_refuses_a_table_of_another_width(tmp_path):
+def test_a_table_is_read_at_any_width_and_its_fitted_width_is_n_features_in(tmp_path):
     sequences, _ = ragged_sines()
     table = lae.pad_sequences(sequences, maxlen=32)[..., 0]  # one step per column
     encoder = lae.SequenceEncoder(latent_dim=2, **QUICK).fit(pd.DataFrame(table))
+    # scikit-learn's count of the columns, which here are steps.
     assert (encoder.n_features_in_, encoder.n_features_per_step_) == (32, 1)
 
-    # An id column, or sequences resampled to another length, is no table of
-    # the same sequences: refused in scikit-learn's words, with what to do.
-    for other in (np.c_[np.arange(12), table], table[:, :20]):
-        with pytest.raises(
-            ValueError,
-            match=(
-                rf"X has {other.shape[1]} features, but SequenceEncoder is "
-                r"expecting 32 features .* NaN up to 32 columns, or pass sequences "
-                r"of other lengths as a list"
-            ),
-        ):
-            encoder.transform(other)
-    # Sequences of any length still go in as a list or a 3-D array.
+    # Narrower and wider tables are sequences of those lengths.
     short = [sequence[:20] for sequence in sequences]
     np.testing.assert_allclose(
-        encoder.transform(short), encoder.transform(table[:, :20, None]), atol=1e-6
+        encoder.transform(table[:, :20]), encoder.transform(short), atol=1e-6
+    )
+    wider = np.c_[table, np.full((len(table), 8), np.nan)]
+    np.testing.assert_allclose(
+        encoder.transform(wider), encoder.transform(sequences), atol=1e-6
     )
     encoder.save(tmp_path / "encoder.keras")
-    with pytest.raises(ValueError, match="expecting 32 features"):
-        lae.load_encoder(tmp_path / "encoder.keras").transform(table[:, :20])
+    loaded = lae.load_encoder(tmp_path / "encoder.keras")
+    assert (loaded.n_features_in_, loaded.n_features_per_step_) == (32, 1)
 
 
 def test_an_encoder_fitted_on_sequences_reads_a_table_of_any_width(fitted):

@@ -204,20 +204,7 @@ def run_encode(args):
     print(describe_sequences(X, args.data, note), flush=True)
     encoder = _load_encoder(args.model)
     encoder.set_params(n_jobs=args.threads)
-    try:
-        vectors = encoder.transform(X)
-    except ValueError:
-        width = getattr(X, "shape", (0, 0))
-        if len(width) == 2 and width[1] != encoder.n_features_in_:
-            # An encoder fitted on a wide table checks the width of the next.
-            raise CommandError(
-                f"{args.data} has {width[1]} columns of steps; the model was "
-                f"fitted on {encoder.n_features_in_}. Leave missing steps empty "
-                f"up to {encoder.n_features_in_} columns, or give sequences of "
-                "other lengths as a long table (--id-column, --time-column) or "
-                "a .npy file."
-            ) from None
-        raise
+    vectors = encoder.transform(X)
     path = _write_encodings(vectors, ids, args.output)
     print(f"wrote {path}: {len(vectors)} rows, id and latent_0..{vectors.shape[1] - 1}")
     return 0

@@ -95,21 +95,20 @@ class SequenceEncoder(
         segment_length_: Steps per segment.
         timesteps_: The longest sequence seen by `fit`.
         n_features_per_step_: Features per step: 1 for a 2-D `X`.
-        n_features_in_: The input's width as scikit-learn's tools read it:
-            for a 2-D `X` (a table of one sequence per row), its columns,
-            which are steps; otherwise the features per step.
+        n_features_in_: The width of `X` in `fit` as scikit-learn counts
+            it: for a 2-D `X` (a table of one sequence per row), its
+            columns, which are steps; otherwise the features per step.
 
     A 2-D `X` `(n, timesteps)` (an array or a DataFrame) is a table: one
     sequence per row, one step per column, NaN after a shorter sequence's
-    end. Like any scikit-learn transformer, an encoder fitted on a table
-    refuses a table of another width in `transform` (an extra id column,
-    another sampling rate), rather than encoding its columns as steps.
-    Sequences of other lengths go in as a list or a 3-D array.
+    end. `transform` reads a table of any width, as sequences of that
+    length, as it reads sequences of any length in a list or a 3-D array.
 
     For scikit-learn (`__sklearn_tags__`), the encoder takes NaN (padding
     and gaps), 2-D and 3-D arrays but no sparse ones, and its float32
-    vectors keep the dtype of float32 input only; it passes every check of
-    `sklearn.utils.estimator_checks.check_estimator`.
+    vectors keep the dtype of float32 input only. Two of scikit-learn's
+    checks expect `transform` to refuse a table of another width; see
+    `tests/test_sklearn_checks.py`.
 
     Example:
 
@@ -226,7 +225,6 @@ class SequenceEncoder(
         self.timesteps_ = x.shape[1]
         self.n_features_per_step_ = x.shape[2]
         self.n_features_in_ = table_columns or x.shape[2]
-        self._fitted_on_table = table_columns is not None
         return self
 
     # --- Encoding and decoding ---
@@ -243,9 +241,8 @@ class SequenceEncoder(
 
         Raises:
             NotFittedError: If the encoder is not fitted.
-            ValueError: If `X` has another feature count than in `fit`, is a
-                table of another width than the table `fit` read, or holds a
-                sequence with no real step (it has no encoding).
+            ValueError: If `X` has another feature count than in `fit`, or
+                holds a sequence with no real step (it has no encoding).
         """
         self._check_fitted("transform")
         x = _as_sequences(X)
@@ -253,18 +250,6 @@ class SequenceEncoder(
             raise ValueError(
                 f"`X` has {x.shape[2]} feature(s) per step; this encoder was "
                 f"fitted on {self.n_features_per_step_}."
-            )
-        columns = _table_columns(X)
-        if self._fitted_on_table and columns not in (None, self.n_features_in_):
-            # scikit-learn's words first, which its checks and users know.
-            raise ValueError(
-                f"X has {columns} features, but {type(self).__name__} is "
-                f"expecting {self.n_features_in_} features as input: a 2-D X "
-                "is a table of one sequence per row and one step per column, "
-                f"and this encoder was fitted on {self.n_features_in_} columns. "
-                f"Leave missing steps NaN up to {self.n_features_in_} columns, "
-                "or pass sequences of other lengths as a list or a 3-D array "
-                "(n, timesteps, features)."
             )
         _check_no_empty_sequence(x, "X")
         # A chunk at a time: a memmap is never read whole.
@@ -381,7 +366,6 @@ class SequenceEncoder(
             "timesteps": self.timesteps_,
             "n_features_in": self.n_features_in_,
             "n_features_per_step": self.n_features_per_step_,
-            "fitted_on_table": self._fitted_on_table,
         }
 
     def _set_fitted_state(self, state):
@@ -394,7 +378,6 @@ class SequenceEncoder(
         self.n_features_per_step_ = state.get(
             "n_features_per_step", self.n_features_in_
         )
-        self._fitted_on_table = state.get("fitted_on_table", False)
 
 
 def _as_sequences(X):
