@@ -509,6 +509,19 @@ print(sorted(set(sys.argv[1:]) & set(sys.modules)))
 """
 
 
+def heavy_modules_imported(setup=""):
+    """The `HEAVY` modules a fresh interpreter holds after `setup` and
+    `ANSWER_AT_ONCE`'s help and argument errors."""
+    result = subprocess.run(
+        [sys.executable, "-c", setup + ANSWER_AT_ONCE, *HEAVY],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.splitlines()[-1]
+
+
 @pytest.mark.end_to_end
 def test_help_and_argument_errors_import_no_numerical_library_of_the_command_line():
     # The package without its `__init__`'s imports: what the command line's
@@ -519,28 +532,12 @@ def test_help_and_argument_errors_import_no_numerical_library_of_the_command_lin
         "sys.modules['keras_lstm_ae'] = package\n"
     )
 
-    result = subprocess.run(
-        [sys.executable, "-c", bare_package + ANSWER_AT_ONCE, *HEAVY],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-
-    assert result.stdout.splitlines()[-1] == "[]"
+    assert heavy_modules_imported(bare_package) == "[]"
 
 
 @pytest.mark.end_to_end
 def test_help_imports_neither_keras_nor_torch():
-    result = subprocess.run(
-        [sys.executable, "-c", ANSWER_AT_ONCE, *HEAVY],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-
-    assert result.stdout.splitlines()[-1] == "[]"
+    assert heavy_modules_imported() == "[]"
 
 
 @pytest.mark.torch_only

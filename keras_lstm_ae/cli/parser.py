@@ -77,44 +77,36 @@ def _add_threads_option(parser):
     )
 
 
-def _thread_count(text):
+def _number(text, convert, accept, expected, bounds=None):
+    """`convert(text)` for argparse: "must be {expected}" when `text` is no
+    number, "must be {bounds}" (default: `expected`) when `accept` refuses it."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer or -1; got {text!r}"
-        ) from None
-    if value < 1 and value != -1:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer or -1; got {text}"
-        )
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {bounds or expected}; got {text}")
     return value
+
+
+def _thread_count(text):
+    return _number(
+        text, int, lambda value: value >= 1 or value == -1, "a positive integer or -1"
+    )
 
 
 def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer; got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text}")
-    return value
+    return _number(text, int, lambda value: value >= 1, "a positive integer")
 
 
 def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a number from 0 to 1; got {text!r}"
-        ) from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be at least 0 and less than 1; got {text}"
-        )
-    return value
+    return _number(
+        text,
+        float,
+        lambda value: 0 <= value < 1,
+        "a number from 0 to 1",
+        bounds="at least 0 and less than 1",
+    )
 
 
 def build_parser():
