@@ -36,21 +36,27 @@ class RealStepWeightedMean(keras.metrics.Mean):
         super().__init__(name=name)
         self._real_steps = real_steps
 
+    def _in_place_sums(self):
+        """`backend.torch_loss` where the totals are added in place (float32
+        on torch), else `None`."""
+        if keras.backend.backend() != "torch" or self.dtype != "float32":
+            return None
+        from keras_lstm_ae.backend import torch_loss
+
+        return torch_loss
+
     def update_state(self, values, sample_weight=None):
         if self._real_steps.value is not None:
             sample_weight = self._real_steps.value
-        if keras.backend.backend() == "torch" and self.dtype == "float32":
-            from keras_lstm_ae.backend import torch_loss
-
-            if torch_loss.add_weighted(self.total, self.count, values, sample_weight):
-                return None
+        sums = self._in_place_sums()
+        if sums and sums.add_weighted(self.total, self.count, values, sample_weight):
+            return None
         return super().update_state(values, sample_weight=sample_weight)
 
     def result(self):
-        if keras.backend.backend() == "torch" and self.dtype == "float32":
-            from keras_lstm_ae.backend import torch_loss
-
-            return torch_loss.mean_or_zero(self.total, self.count)
+        sums = self._in_place_sums()
+        if sums:
+            return sums.mean_or_zero(self.total, self.count)
         return super().result()
 
 
