@@ -138,8 +138,6 @@ def parameter(text):
         raise argparse.ArgumentTypeError(f"expected name=value; got {text!r}")
     with contextlib.suppress(json.JSONDecodeError):
         value = json.loads(value)
-    if name == "units" and isinstance(value, list):
-        value = tuple(value)
     return name, value
 
 

@@ -79,7 +79,7 @@ def test_encodings_benchmark_passes_parameters_and_prints_a_row_per_seed():
         "units=[8]",
     )
 
-    assert "parameters: epochs=2, units=(8,)" in out
+    assert "parameters: epochs=2, units=[8]" in out
     rows = re.findall(
         r"^\| ItalyPowerDemand \| (\d) \| 67/1029 \|(.*)$", out, re.MULTILINE
     )
