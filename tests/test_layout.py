@@ -105,3 +105,14 @@ def test_modules_stay_readable_at_once(path):
     lines = len(path.read_text().splitlines())
 
     assert lines <= MAX_MODULE_LINES, f"{relative(path)} has {lines} lines"
+
+
+def test_all_names_exactly_what_the_lazy_tables_load():
+    # `__all__` stays a literal list (ruff, griffe); it must not drift from the
+    # tables that `__getattr__` loads names from.
+    import keras_lstm_ae
+
+    assert sorted(keras_lstm_ae.__all__) == sorted(
+        [*keras_lstm_ae._EXPORTS, *keras_lstm_ae._MODULES]
+    )
+    assert len(set(keras_lstm_ae.__all__)) == len(keras_lstm_ae.__all__)
