@@ -26,8 +26,8 @@ labels. Each vector is then judged by the company it keeps:
   `--no-baselines` skips them (the first call compiles numba code: about a
   minute).
 
-Run from the repository root (one seed: about 10 minutes on one thread; three
-seeds, the README's table: about 25):
+Run from the repository root (one seed: about 12 minutes on one thread; three
+seeds, the README's table: about 35):
 
     OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py
     OMP_NUM_THREADS=1 python benchmarks/bench_encodings.py --sets GunPoint --seeds 0 1 2
@@ -38,8 +38,12 @@ model option away from its default, for the design notes' comparisons; the
 value is read as JSON where it parses (`--param 'units=[32]'`,
 `--param learning_rate=0.003`), else as text (`--param cell=gru`).
 
-These five sets are the ones the defaults were tuned on; the other sets in
-aeon's wheel are left for outside checks.
+The tuning sets are these five and three synthetic ones
+(`lae.datasets.make_shapes`: 200 training and 300 test sequences of one
+event each, moved, stretched and scaled at random): `Shapes` (4 classes by
+the event's shape, 100 steps), `ShapesRagged` (the same, 50 to 200 steps)
+and `ShapesByScale` (3 classes by the event's size, whatever its shape).
+The other sets in aeon's wheel are left for outside checks.
 """
 
 import argparse
@@ -57,7 +61,27 @@ from sklearn.svm import SVC
 
 import keras_lstm_ae as lae  # Chooses the torch backend before Keras loads.
 
-TUNING_SETS = ("GunPoint", "JapaneseVowels", "ItalyPowerDemand", "OSULeaf", "ACSF1")
+SYNTHETIC_SETS = {
+    "Shapes": {"timesteps": 100},
+    "ShapesRagged": {"timesteps": 200, "min_timesteps": 50},
+    "ShapesByScale": {"timesteps": 100, "classes": "scale"},
+}
+TUNING_SETS = (
+    "GunPoint",
+    "JapaneseVowels",
+    "ItalyPowerDemand",
+    "OSULeaf",
+    "ACSF1",
+    *SYNTHETIC_SETS,
+)
+
+
+def load(name, split):
+    """The `split` ("train" or "test") of a UCR/UEA or synthetic set."""
+    if name in SYNTHETIC_SETS:
+        size, seed = (200, 0) if split == "train" else (300, 1)
+        return lae.datasets.make_shapes(size, seed=seed, **SYNTHETIC_SETS[name])
+    return lae.datasets.load_ucr(name, split)
 
 
 def one_nn_accuracy(train, y_train, test, y_test):
@@ -142,8 +166,8 @@ def parameter(text):
 
 
 def evaluate(name, seed, latent_dim, with_baselines, params):
-    x_train, y_train = lae.datasets.load_ucr(name, "train")
-    x_test, y_test = lae.datasets.load_ucr(name, "test")
+    x_train, y_train = load(name, "train")
+    x_test, y_test = load(name, "test")
 
     start = time.perf_counter()
     encoder = lae.SequenceEncoder(latent_dim=latent_dim, seed=seed, **params)

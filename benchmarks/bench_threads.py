@@ -15,7 +15,10 @@ time of a training step of `LSTMAutoencoder.fit`, run inside
   hand-written torch peer (`peer.py`) on the same threads beside it.
 
 Each busy process is a Python loop with no work but to stay on a core. The
-row of the default (`n_jobs=None`, one thread) is marked.
+last row of each model is the default (`n_jobs=None`): the threads chosen
+from the cores other programs leave spare (`spare_core_threads`), measured
+when the fit starts and every second of it (`FollowSpareCores`), as the
+estimators do; the counts it chose are printed beside it.
 
 Usage:
 
@@ -23,6 +26,7 @@ Usage:
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -35,7 +39,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np
 
 import keras_lstm_ae as lae
-from keras_lstm_ae.backend.threads import DEFAULT_THREADS, available_cores
+from keras_lstm_ae.backend.threads import FollowSpareCores, available_cores
+
+# The row of `n_jobs=None`.
+DEFAULT = "default"
 
 MODELS = {
     "encoder": {
@@ -63,7 +70,25 @@ def busy_processes(count):
     ]
 
 
-def library_step_ms(spec, threads, steps, repeats):
+@contextlib.contextmanager
+def chosen_threads(threads, chosen):
+    """`lae.thread_limit(threads)`; for the default row, with the user's cap
+    lifted: `OMP_NUM_THREADS=1`, set above for torch's start, is this
+    script's choice, not a user's. The counts used are added to `chosen`."""
+    import torch
+
+    saved = os.environ.pop("OMP_NUM_THREADS", None) if threads == DEFAULT else None
+    try:
+        with lae.thread_limit(None if threads == DEFAULT else threads):
+            chosen.add(torch.get_num_threads())
+            yield
+            chosen.add(torch.get_num_threads())
+    finally:
+        if saved is not None:
+            os.environ["OMP_NUM_THREADS"] = saved
+
+
+def library_step_ms(spec, threads, steps, repeats, chosen):
     timesteps, features = spec["shape"]
     x = (
         np.random.default_rng(0)
@@ -73,16 +98,23 @@ def library_step_ms(spec, threads, steps, repeats):
     model = lae.LSTMAutoencoder(timesteps, features, seed=0, **spec["options"])
     model.compile(optimizer="adam", loss="mse")
     times = []
-    with lae.thread_limit(threads):
+    callbacks = [FollowSpareCores()] if threads == DEFAULT else []
+    with chosen_threads(threads, chosen):
         model.fit(x, batch_size=spec["batch"], epochs=1, verbose=0)  # Warm-up.
         for _ in range(repeats):
             start = time.perf_counter()
-            model.fit(x, batch_size=spec["batch"], epochs=1, verbose=0)
+            model.fit(
+                x,
+                batch_size=spec["batch"],
+                epochs=1,
+                verbose=0,
+                callbacks=callbacks,
+            )
             times.append((time.perf_counter() - start) / steps * 1e3)
     return statistics.median(times)
 
 
-def peer_step_ms(spec, threads, steps, repeats):
+def peer_step_ms(spec, threads, steps, repeats, chosen):
     import torch
     from peer import TorchLSTMAutoencoder, train_epoch
 
@@ -94,7 +126,7 @@ def peer_step_ms(spec, threads, steps, repeats):
     )
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
     times = []
-    with lae.thread_limit(threads):
+    with chosen_threads(threads, chosen):
         train_epoch(model, optimizer, x, spec["batch"])
         for _ in range(repeats):
             start = time.perf_counter()
@@ -120,28 +152,41 @@ def main():
     print("|---|---|" + "---|" * (2 * len(loads)))
     for name in args.models:
         spec = MODELS[name]
-        rows = {threads: [] for threads in thread_counts}
+        rows = {threads: [] for threads in [*thread_counts, DEFAULT]}
+        chosen = {load: set() for load in args.loads}
         for load in args.loads:
             others = busy_processes(load)
+            time.sleep(0.5)  # Let them start.
             try:
-                for threads in thread_counts:
-                    rows[threads].append(
-                        library_step_ms(spec, threads, args.steps, args.repeats)
+                for threads, cells in rows.items():
+                    cells.append(
+                        library_step_ms(
+                            spec,
+                            threads,
+                            args.steps,
+                            args.repeats,
+                            chosen[load] if threads == DEFAULT else set(),
+                        )
                     )
-                    if name == "large":
-                        rows[threads].append(
-                            peer_step_ms(spec, threads, args.steps, args.repeats)
+                    if name == "large" and threads != DEFAULT:
+                        cells.append(
+                            peer_step_ms(spec, threads, args.steps, args.repeats, set())
                         )
             finally:
                 for process in others:
                     process.kill()
                     process.wait()
         for threads, cells in rows.items():
-            library = cells[::2] if name == "large" else cells
-            peer = cells[1::2] if name == "large" else [""] * len(args.loads)
-            mark = " (default)" if threads == DEFAULT_THREADS else ""
+            paired = name == "large" and threads != DEFAULT
+            library = cells[::2] if paired else cells
+            peer = cells[1::2] if paired else [""] * len(args.loads)
+            if threads == DEFAULT:
+                used = ", ".join(
+                    "/".join(map(str, sorted(chosen[load]))) for load in args.loads
+                )
+                threads = f"**default** (chose {used})"
             print(
-                f"| {name} | {threads}{mark} | "
+                f"| {name} | {threads} | "
                 + " | ".join(f"{v:.1f}" for v in library)
                 + " | "
                 + " | ".join(f"{v:.1f}" if v != "" else "" for v in peer)

@@ -35,6 +35,7 @@ _EXPORTS = {
     "load_encoder": "keras_lstm_ae.estimators.sequence_encoder",
     "NotFittedError": "keras_lstm_ae._utils.validation",
     "TerminateOnNaNKeepBest": "keras_lstm_ae.models.callbacks",
+    "FollowSpareCores": "keras_lstm_ae.backend.threads",
     "thread_limit": "keras_lstm_ae.backend.threads",
     "LSTMAutoencoder": "keras_lstm_ae.models.lstm_autoencoder",
     "load_model": "keras_lstm_ae.models.saving",
@@ -69,6 +70,7 @@ _MODULES = {
 
 __all__ = [
     "AnomalyDetector",
+    "FollowSpareCores",
     "LSTMAutoencoder",
     "MinMaxScaler",
     "NotFittedError",

@@ -13,6 +13,7 @@ from keras_lstm_ae.datasets import (
     load_ucr,
     make_moving_ones,
     make_ragged_ramps,
+    make_shapes,
 )
 from keras_lstm_ae.preprocessing.sequences import pad_sequences, sequence_lengths
 
@@ -106,6 +107,92 @@ def test_ragged_ramps_values():
     ramps = make_ragged_ramps()
     np.testing.assert_allclose(ramps[0], np.linspace(0.1, 0.9, 9), rtol=1e-6)
     np.testing.assert_allclose(ramps[3], [0.9, 0.6, 0.3, 0.0], rtol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# make_shapes
+# --------------------------------------------------------------------------
+
+
+def test_shapes_are_labelled_float32_sequences_of_one_feature():
+    x, y = make_shapes(n_samples=40, timesteps=60, seed=0)
+
+    assert x.shape == (40, 60, 1)
+    assert x.dtype == np.float32
+    assert y.dtype == np.int64
+    assert set(y) == {0, 1, 2, 3}
+    assert not np.isnan(x).any()
+
+
+def test_ragged_shapes_have_lengths_between_the_bounds_and_nan_after():
+    x, _ = make_shapes(n_samples=60, timesteps=80, min_timesteps=30, seed=0)
+    lengths = sequence_lengths(x)
+
+    assert lengths.min() >= 30
+    assert lengths.max() <= 80
+    assert len(set(lengths)) > 10
+    for sequence, length in zip(x, lengths, strict=True):
+        assert not np.isnan(sequence[:length]).any()
+        assert np.isnan(sequence[length:]).all()
+
+
+def event_height(x):
+    """The height of each sequence's event above its noisy background."""
+    series = x[..., 0]
+    return np.nanmax(series, axis=1) - np.nanmedian(series, axis=1)
+
+
+def test_by_scale_the_classes_are_the_events_sizes():
+    x, y = make_shapes(n_samples=300, classes="scale", noise=0.0, seed=0)
+    heights = event_height(x)
+
+    assert set(y) == {0, 1, 2}
+    # Sizes 0.5, 1 and 2 (+-10%); a chirp also dips below its offset.
+    medians = [np.median(heights[y == label]) for label in (0, 1, 2)]
+    np.testing.assert_allclose(medians, [0.5, 1.0, 2.0], rtol=0.12)
+
+
+def test_by_shape_the_size_says_nothing_of_the_class():
+    x, y = make_shapes(n_samples=400, noise=0.0, seed=0)
+    heights = event_height(x)
+
+    medians = [np.median(heights[y == label]) for label in range(4)]
+    assert max(medians) - min(medians) < 0.35  # Sizes drawn from 0.5 to 2.
+
+
+def test_a_square_event_is_flat_at_its_height():
+    x, y = make_shapes(n_samples=100, noise=0.0, seed=1)
+    square = x[np.flatnonzero(y == 1)[0], :, 0]
+    top = square > np.median(square) + 0.2
+
+    assert top.sum() >= 20  # At least 20% of 100 steps.
+    np.testing.assert_allclose(square[top], square[top][0], atol=1e-6)
+
+
+def test_shapes_same_seed_same_data_other_seed_other_data():
+    first, labels = make_shapes(n_samples=10, seed=4)
+    again, labels_again = make_shapes(n_samples=10, seed=4)
+    other, _ = make_shapes(n_samples=10, seed=5)
+
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(labels, labels_again)
+    assert not np.allclose(first, other)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"classes": "size"}, ValueError, "`classes` must be one of 'shape', 'scale'"),
+        ({"min_timesteps": 120}, ValueError, "`min_timesteps` must be between 10"),
+        ({"min_timesteps": 5}, ValueError, "`min_timesteps` must be between 10"),
+        ({"timesteps": 8}, ValueError, "`timesteps` must be at least 10"),
+        ({"noise": -0.1}, ValueError, "`noise` must be a finite number >= 0"),
+        ({"n_samples": 2.5}, TypeError, "`n_samples`"),
+    ],
+)
+def test_shapes_refuse_wrong_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make_shapes(**kwargs)
 
 
 # --------------------------------------------------------------------------

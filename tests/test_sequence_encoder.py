@@ -234,6 +234,58 @@ def test_the_same_seed_gives_the_same_vectors():
 # --- Training ---
 
 
+def batches_read_by_fit(encoder, sequences, monkeypatch):
+    """The first training and held-out batches that `fit` prepares."""
+    from keras_lstm_ae.estimators import base
+
+    seen = {}
+    original = base.SequenceModelEstimator._prepared_batches
+
+    def spy(self, *args, **kwargs):
+        training, held_out = original(self, *args, **kwargs)
+        seen["training"], seen["held_out"] = training[0], held_out[0]
+        return training, held_out
+
+    monkeypatch.setattr(base.SequenceModelEstimator, "_prepared_batches", spy)
+    encoder.fit(sequences)
+    return seen["training"], seen["held_out"]
+
+
+def test_time_warp_changes_training_inputs_not_their_targets(monkeypatch):
+    sequences = [np.sin(np.linspace(0, 6, 40)) + k for k in range(20)]
+    encoder = lae.SequenceEncoder(
+        latent_dim=2, time_warp=0.3, segment_length=1, **QUICK
+    )
+
+    (inputs, targets), (held_in, held_targets) = batches_read_by_fit(
+        encoder, sequences, monkeypatch
+    )
+
+    # The targets are the sequences as recorded, back to front: each one's
+    # first and last values are kept by the warp, the middle moves.
+    np.testing.assert_allclose(inputs[:, 0], targets[:, -1], rtol=1e-6)
+    np.testing.assert_allclose(inputs[:, -1], targets[:, 0], rtol=1e-6)
+    assert not np.allclose(inputs, targets[:, ::-1], atol=1e-3)
+    np.testing.assert_array_equal(held_in, held_targets[:, ::-1])
+
+
+def test_without_time_warp_the_inputs_are_the_targets_reversed(monkeypatch):
+    sequences = [np.sin(np.linspace(0, 6, 40)) + k for k in range(20)]
+    encoder = lae.SequenceEncoder(latent_dim=2, time_warp=0.0, **QUICK)
+    recorded = []
+    original = lae.LSTMAutoencoder.fit
+
+    def spy(self, x=None, y=None, **kwargs):
+        recorded.append((x, y))
+        return original(self, x, y, **kwargs)
+
+    monkeypatch.setattr(lae.LSTMAutoencoder, "fit", spy)
+    encoder.fit(sequences)
+
+    ((inputs, targets),) = recorded
+    np.testing.assert_array_equal(inputs, targets[:, ::-1])
+
+
 def test_history_has_held_out_loss_and_stops_early():
     sequences, _ = ragged_sines(count=20)
     encoder = lae.SequenceEncoder(
@@ -481,6 +533,8 @@ def test_bad_sequences_are_refused_before_training(X, error, message):
         ({"learning_rate": 0.0}, ValueError, "`learning_rate` must be a positive"),
         ({"learning_rate": "fast"}, TypeError, "`learning_rate` must be a positive"),
         ({"cell": "rnn"}, ValueError, "`cell` must be one of"),
+        ({"time_warp": -0.1}, ValueError, "`time_warp` must be a finite number >= 0"),
+        ({"time_warp": "some"}, TypeError, "`time_warp` must be a number >= 0"),
         ({"model_options": -1}, TypeError, "`model_options` must be a dict"),
         ({"model_options": {"unit": 8}}, TypeError, "unknown option 'unit'"),
     ],

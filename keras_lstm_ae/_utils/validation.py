@@ -374,6 +374,20 @@ def check_real_number(value, name):
     return value
 
 
+def check_non_negative_number(value, name):
+    """Returns `value` as a float, or raises if it is not a finite number >= 0.
+
+    Raises:
+        TypeError: If `value` is not a real number (booleans included).
+        ValueError: If `value` is negative, NaN or infinite.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number >= 0; got {value!r}.")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a finite number >= 0; got {value}.")
+    return float(value)
+
+
 def check_non_negative_int(value, name):
     """Returns `value` as an `int`, or raises if it is not an integer >= 0.
 

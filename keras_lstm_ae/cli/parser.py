@@ -72,8 +72,8 @@ def _add_threads_option(parser):
         type=_thread_count,
         metavar="N",
         help="CPU threads for training and encoding; -1 for every core "
-        "(default: 1, as fast as more for these models, and several times "
-        "faster when other programs are busy)",
+        "(default: the cores other programs leave spare, measured as it runs, "
+        "at most OMP_NUM_THREADS where set)",
     )
 
 

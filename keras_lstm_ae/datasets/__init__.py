@@ -4,8 +4,8 @@ Nothing is ever downloaded. The synthetic sets are generated on the spot; the
 real ones are read from the files that ship inside the `aeon` and `sktime`
 wheels (install them with `pip install "keras-lstm-ae[datasets]"`).
 
-- Sequence batches: `make_moving_ones`, `make_ragged_ramps`, `load_ucr`,
-  `load_gunpoint`, `load_japanese_vowels`. These return batches in this
+- Sequence batches: `make_moving_ones`, `make_ragged_ramps`, `make_shapes`
+  (labelled), `load_ucr`, `load_gunpoint`, `load_japanese_vowels`. These return batches in this
   library's convention: float32 arrays `(samples, timesteps, features)` in
   which an all-NaN step is padding.
 - Anomaly detection: `make_anomalies` (kinds in `ANOMALY_KINDS`),
@@ -25,9 +25,11 @@ from keras_lstm_ae.datasets.anomaly_files import (
 )
 from keras_lstm_ae.datasets.synthetic import (
     ANOMALY_KINDS,
+    SHAPE_CLASSES,
     make_anomalies,
     make_moving_ones,
     make_ragged_ramps,
+    make_shapes,
 )
 from keras_lstm_ae.datasets.ucr import (
     UCR_DATASETS,
@@ -39,6 +41,7 @@ from keras_lstm_ae.datasets.ucr import (
 __all__ = [
     "ANOMALY_KINDS",
     "DAPHNET_CHANNELS",
+    "SHAPE_CLASSES",
     "UCR_DATASETS",
     "load_daphnet",
     "load_gunpoint",
@@ -48,4 +51,5 @@ __all__ = [
     "make_anomalies",
     "make_moving_ones",
     "make_ragged_ramps",
+    "make_shapes",
 ]

@@ -1,10 +1,13 @@
-"""Synthetic data sets, generated on the spot: moving ones, ragged ramps, anomalies."""
-
-import numbers
+"""Synthetic data sets, generated on the spot: moving ones, ragged ramps,
+labelled event shapes, anomalies."""
 
 import numpy as np
 
-from keras_lstm_ae._utils.validation import check_choice, check_positive_int
+from keras_lstm_ae._utils.validation import (
+    check_choice,
+    check_non_negative_number,
+    check_positive_int,
+)
 from keras_lstm_ae.preprocessing.sequences import pad_sequences
 
 ANOMALY_KINDS = ("spike", "level_shift", "shape", "frequency", "channel")
@@ -92,6 +95,116 @@ def make_ragged_ramps():
     return [(steps / 10).astype(np.float32) for steps in tenths]
 
 
+SHAPE_CLASSES = ("shape", "scale")
+"""What tells `make_shapes`'s classes apart: the event's shape, or its size."""
+
+_EVENTS = ("bump", "square", "triangle", "chirp")
+_SCALE_LEVELS = (0.5, 1.0, 2.0)
+
+
+def _event(kind, u):
+    """An event of height 1 at positions `u` in [0, 1] (0 outside)."""
+    inside = (u >= 0) & (u <= 1)
+    if kind == "bump":
+        wave = np.sin(np.pi * u)
+    elif kind == "square":
+        wave = np.ones_like(u)
+    elif kind == "triangle":
+        wave = 1 - np.abs(2 * u - 1)
+    else:  # chirp: a cycle that speeds up.
+        wave = np.sin(2 * np.pi * 2 * u**2)
+    return np.where(inside, wave, 0.0)
+
+
+def make_shapes(
+    n_samples=200,
+    timesteps=100,
+    *,
+    min_timesteps=None,
+    classes="shape",
+    noise=0.1,
+    seed=0,
+):
+    """Generates labelled sequences of one event each, moved, stretched and
+    scaled at random: a classification set with known nuisances.
+
+    Each sequence is Gaussian noise around an offset, with one event in it:
+    a bump (half a sine), a square pulse, a triangle or a chirp. The event
+    starts anywhere (shift), lasts 20% to 50% of the sequence (stretch),
+    and is scaled and lifted at random. With `classes="shape"` the label is
+    the event's kind (4 classes) and its size (0.5 to 2) and the offset
+    (-1 to 1) say nothing; with `classes="scale"` the label is the size
+    (0.5, 1 or 2: 3 classes) and the kind says nothing, as in data sets
+    whose classes differ in amplitude rather than shape. With
+    `min_timesteps`, lengths are drawn between it and `timesteps`, so the
+    set is ragged.
+
+    Args:
+        n_samples: The number of sequences. Defaults to 200.
+        timesteps: The length of every sequence, or the longest with
+            `min_timesteps`. Defaults to 100.
+        min_timesteps: The shortest length, or `None` for sequences of
+            `timesteps` steps each. Defaults to `None`.
+        classes: `"shape"` or `"scale"` (`SHAPE_CLASSES`). Defaults to
+            `"shape"`.
+        noise: The standard deviation of the Gaussian noise. Defaults to
+            0.1.
+        seed: The seed of `numpy.random.default_rng`. Defaults to 0.
+
+    Returns:
+        `(x, y)`: a float32 array `(n_samples, timesteps, 1)`, NaN after a
+        shorter sequence's end, and the int64 labels `(n_samples,)`.
+
+    Raises:
+        TypeError: If a count is not an integer, or `noise` not a number.
+        ValueError: If a count is not positive, `min_timesteps` exceeds
+            `timesteps` or is under 10, `classes` is unknown, or `noise` is
+            negative.
+
+    Example:
+
+    >>> x, y = make_shapes(n_samples=6, timesteps=40, min_timesteps=20, seed=0)
+    >>> x.shape, sorted(set(y)) <= [0, 1, 2, 3]
+    ((6, 40, 1), True)
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    timesteps = check_positive_int(timesteps, "timesteps")
+    check_choice(classes, "classes", SHAPE_CLASSES)
+    noise = check_non_negative_number(noise, "noise")
+    shortest = timesteps
+    if min_timesteps is not None:
+        shortest = check_positive_int(min_timesteps, "min_timesteps")
+        if not 10 <= shortest <= timesteps:
+            raise ValueError(
+                "`min_timesteps` must be between 10 and `timesteps` "
+                f"({timesteps}), so that an event has steps to show it; got "
+                f"{shortest}."
+            )
+    elif timesteps < 10:
+        raise ValueError(
+            f"`timesteps` must be at least 10, so that an event has steps to "
+            f"show it; got {timesteps}."
+        )
+    rng = np.random.default_rng(seed)
+    n_classes = len(_EVENTS) if classes == "shape" else len(_SCALE_LEVELS)
+    y = rng.integers(n_classes, size=n_samples)
+    x = np.full((n_samples, timesteps, 1), np.nan, dtype=np.float32)
+    for i, label in enumerate(y):
+        length = int(rng.integers(shortest, timesteps + 1))
+        width = rng.uniform(0.2, 0.5)
+        start = rng.uniform(0, 1 - width)
+        if classes == "shape":
+            kind, size = _EVENTS[label], rng.uniform(0.5, 2.0)
+        else:
+            kind = _EVENTS[rng.integers(len(_EVENTS))]
+            size = _SCALE_LEVELS[label] * rng.uniform(0.9, 1.1)
+        u = (np.linspace(0, 1, length) - start) / width
+        offset = rng.uniform(-1, 1)
+        x[i, :length, 0] = offset + size * _event(kind, u)
+        x[i, :length, 0] += noise * rng.standard_normal(length)
+    return x, y.astype(np.int64)
+
+
 # Sizes of the injected anomalies, in units of the normal series: its cycles
 # have an amplitude of 1 plus a harmonic of 0.3 to 0.6, so they stay within
 # about [-1.6, 1.6].
@@ -106,22 +219,13 @@ _MIN_PERIOD = 8
 _MIN_PERIODS_PER_SERIES = 8
 
 
-def _check_noise(noise):
-    """Returns `noise` as a float, or raises if it is not a number >= 0."""
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"`noise` must be a number >= 0; got {noise!r}.")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"`noise` must be a finite number >= 0; got {noise}.")
-    return float(noise)
-
-
 def _check_anomaly_arguments(kind, length, features, period, noise):
     """`make_anomalies`'s arguments, checked: `(length, features, period, noise)`."""
     check_choice(kind, "kind", ANOMALY_KINDS)
     length = check_positive_int(length, "length")
     features = check_positive_int(features, "features")
     period = check_positive_int(period, "period")
-    noise = _check_noise(noise)
+    noise = check_non_negative_number(noise, "noise")
     if kind == "channel" and features < 2:
         raise ValueError(
             'kind="channel" changes one channel while the others stay normal, '

@@ -122,11 +122,11 @@ class AnomalyDetector(SequenceModelEstimator):
             and their tempos, and the shuffling, or `None`.
         verbose: Keras's progress output: 0, 1 (progress bars) or 2.
             Defaults to 0.
-        n_jobs: CPU threads for training and inference, set for each call
-            and restored after (`keras_lstm_ae.thread_limit`). Defaults to
-            `None`: one thread, as fast as more for this model on an idle
-            machine and several times faster beside a busy program; `-1`
-            uses every core.
+        n_jobs: CPU threads for training and scoring, for each call only
+            (`keras_lstm_ae.thread_limit`): a count, or `-1` for every core.
+            Defaults to `None`, the cores that other programs leave spare,
+            measured as the call runs (at most `OMP_NUM_THREADS` where
+            set): all of an idle machine's, fewer beside busy programs.
         **model_options: Passed on to `LSTMAutoencoder` (e.g. `units=(32,)`),
             each a parameter of its own; or as one dict,
             `model_options={"units": (32,)}` (a keyword wins over the dict).

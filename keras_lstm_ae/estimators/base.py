@@ -30,7 +30,7 @@ from keras_lstm_ae._utils.validation import (
     check_positive_int,
     check_rate,
 )
-from keras_lstm_ae.backend.threads import thread_limit
+from keras_lstm_ae.backend.threads import FollowSpareCores, thread_limit
 from keras_lstm_ae.estimators.files import read_archive, write_archive
 from keras_lstm_ae.models.lstm_autoencoder import LSTMAutoencoder
 from keras_lstm_ae.preprocessing.batching import SequenceBatches
@@ -182,6 +182,7 @@ class SequenceModelEstimator(BaseEstimator):
         callbacks=(),
         initial_epoch=0,
         prepare=None,
+        augment=None,
     ):
         """Trains `model` to rebuild `inputs` back to front, with early stopping.
 
@@ -204,6 +205,11 @@ class SequenceModelEstimator(BaseEstimator):
                 Batches are then read and prepared one at a time
                 (`batching.SequenceBatches`), and `validation` must be
                 `"split"` or `None`.
+            augment: With `prepare`: a function that changes a batch of raw
+                training sequences at random (`augmentation.time_warp`,
+                say) before it is prepared as the model's input; the target
+                stays the prepared batch as read. Held-out batches are not
+                changed.
 
         Returns:
             The `History.history` dict, as lists of floats.
@@ -230,7 +236,7 @@ class SequenceModelEstimator(BaseEstimator):
         )
         if prepare is not None:
             training, validation = self._prepared_batches(
-                source, prepare, inputs, validation
+                source, prepare, inputs, validation, augment
             )
             inputs, targets = training, None
         else:
@@ -244,7 +250,7 @@ class SequenceModelEstimator(BaseEstimator):
             epochs=self.epochs,
             batch_size=None if prepare is not None else self.batch_size,
             shuffle=True,
-            callbacks=[stopping, *callbacks],
+            callbacks=[stopping, *self._thread_callbacks(), *callbacks],
             verbose=self.verbose,
             initial_epoch=initial_epoch,
         )
@@ -252,18 +258,26 @@ class SequenceModelEstimator(BaseEstimator):
             key: [float(v) for v in values] for key, values in history.history.items()
         }
 
-    def _prepared_batches(self, source, prepare, training, held_out):
+    def _thread_callbacks(self):
+        """With `n_jobs=None`, a callback that follows the spare cores as
+        other programs start and stop during training."""
+        return [FollowSpareCores()] if self.n_jobs is None else []
+
+    def _prepared_batches(self, source, prepare, training, held_out, augment=None):
         """Training and held-out `SequenceBatches` of `source`'s sequences
         (index arrays), each batch prepared and paired with its reversed
-        target."""
+        target; training inputs changed by `augment` first, if given."""
 
         def inputs_and_targets(raw):
             prepared = prepare(raw)
             return prepared, np.ascontiguousarray(prepared[:, ::-1])
 
+        def augmented_inputs_and_targets(raw):
+            target = prepare(raw)
+            return prepare(augment(raw)), np.ascontiguousarray(target[:, ::-1])
+
         common = {
             "batch_size": self.batch_size,
-            "transform": inputs_and_targets,
             "rank": distributed.rank(),
             "world_size": distributed.world_size(),
         }
@@ -272,12 +286,17 @@ class SequenceModelEstimator(BaseEstimator):
             indices=training,
             shuffle=True,
             seed=distributed.shared_seed(self.seed),
+            transform=augmented_inputs_and_targets if augment else inputs_and_targets,
             **common,
         )
         if held_out is None:
             return batches, None
         return batches, SequenceBatches(
-            source, indices=held_out, shuffle=False, **common
+            source,
+            indices=held_out,
+            shuffle=False,
+            transform=inputs_and_targets,
+            **common,
         )
 
     def _rebuild(self, inputs):

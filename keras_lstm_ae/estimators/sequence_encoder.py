@@ -8,6 +8,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from keras_lstm_ae._utils.validation import (
     CHUNK_ROWS,
+    check_non_negative_number,
     check_not_sparse,
     check_positive_int,
 )
@@ -16,6 +17,7 @@ from keras_lstm_ae.layers import SequencePreparation
 from keras_lstm_ae.models.export import export_onnx
 from keras_lstm_ae.models.layer_chain import LayerChain
 from keras_lstm_ae.preprocessing import segments
+from keras_lstm_ae.preprocessing.augmentation import time_warp
 from keras_lstm_ae.preprocessing.batching import padded_lengths
 from keras_lstm_ae.preprocessing.scalers import StandardScaler
 from keras_lstm_ae.preprocessing.sequences import as_sequence_batch
@@ -67,16 +69,28 @@ class SequenceEncoder(
             (`keras_lstm_ae.preprocessing.segments.auto_segment_length`). 1 reads one step
             at a time. Defaults to `None`.
         learning_rate: Adam's learning rate. Defaults to 0.001.
-        seed: Integer seed for the split, the initial weights and the
-            shuffling, or `None`.
+        time_warp: How much the tempo of training inputs changes at
+            random, for vectors that change little when only the timing
+            does: the encoder reads each sequence with each quarter played
+            at a random speed (the standard deviation of its log;
+            `keras_lstm_ae.preprocessing.augmentation.time_warp`), and the
+            decoder rebuilds the sequence as recorded. 0.2 plays most
+            quarters between 0.67x and 1.5x as fast. It helps where classes
+            differ in shape whatever their timing, and costs where timing
+            tells them apart (see the design notes). Defaults to 0: the
+            sequences as they are.
+        seed: Integer seed for the split, the initial weights, the
+            shuffling and the time warping, or `None`.
         verbose: Keras's progress output during `fit` and `transform`: 0
             (silent), 1 (progress bars) or 2 (a line per epoch). Defaults
             to 0.
         n_jobs: CPU threads for training and inference, set for each call
-            and restored after (`keras_lstm_ae.thread_limit`). Defaults to
-            `None`: one thread, as fast as more for this model on an idle
-            machine and several times faster beside a busy program; `-1`
-            uses every core.
+            and restored after (`keras_lstm_ae.thread_limit`); `-1` uses
+            every core. Defaults to `None`: the cores other programs leave
+            spare, measured when a call starts and every second of
+            training (every core of an idle machine; one thread on 2 cores
+            beside a busy program, where more would wait for each other),
+            at most `OMP_NUM_THREADS` where set.
         **model_options: Passed on to `LSTMAutoencoder`, overriding this
             estimator's choices, e.g. `units=(64,)`, `bidirectional=False`,
             `cell="gru"`. Each is a parameter of its own (`get_params`,
@@ -128,6 +142,7 @@ class SequenceEncoder(
         patience=300,
         segment_length=None,
         learning_rate=0.001,
+        time_warp=0.0,
         seed=None,
         verbose=0,
         n_jobs=None,
@@ -140,6 +155,7 @@ class SequenceEncoder(
         self.patience = patience
         self.segment_length = segment_length
         self.learning_rate = learning_rate
+        self.time_warp = time_warp
         self.seed = seed
         self.verbose = verbose
         self.n_jobs = n_jobs
@@ -192,6 +208,7 @@ class SequenceEncoder(
         if self.segment_length is not None:
             check_positive_int(self.segment_length, "segment_length")
         self._check_training_arguments()
+        warp = check_non_negative_number(self.time_warp, "time_warp")
         options = self._model_options_checked()
         x = _as_sequences(X)
         table_columns = _table_columns(X)
@@ -201,9 +218,14 @@ class SequenceEncoder(
         prepare = functools.partial(
             _prepare, scaler=scaler, segment_length=segment_length
         )
-        # A memmap is prepared batch by batch as training reads it.
-        on_disk = isinstance(x, np.memmap)
-        inputs = x if on_disk else prepare(x)
+        # A memmap is prepared batch by batch as training reads it, and so are
+        # sequences warped anew for every batch.
+        batched = isinstance(x, np.memmap) or warp > 0
+        inputs = x if batched else prepare(x)
+        augment = None
+        if warp > 0:
+            rng = np.random.default_rng(self.seed)
+            augment = functools.partial(time_warp, strength=warp, rng=rng)
         steps = -(-x.shape[1] // segment_length)
         model = self._build_model(
             steps, segment_length * x.shape[2], latent_dim, options
@@ -217,7 +239,8 @@ class SequenceEncoder(
             inputs,
             callbacks=list(callbacks),
             initial_epoch=initial_epoch,
-            prepare=prepare if on_disk else None,
+            prepare=prepare if batched else None,
+            augment=augment,
         )
         self.model_ = model
         self.scaler_ = scaler
