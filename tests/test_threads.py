@@ -208,3 +208,35 @@ def test_a_long_fit_follows_a_program_that_starts_beside_it(monkeypatch):
 
     assert record.seen[:2] == [available_cores()] * 2
     assert record.seen[-1] == threads_beside(1.0, available_cores())
+
+
+@needs_two_cores
+@pytest.mark.torch_only
+def test_a_fit_first_looks_again_within_a_quarter_second(monkeypatch):
+    # A program started just before the fit, not yet busy when it began.
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    others = [0.0]
+    meter = CoreMeter(busy_reader(lambda: others[0]))
+    meter.busy_elsewhere()
+
+    class SlowBatches(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            others[0] = 1.0
+            time.sleep(0.06)
+
+    record = RecordEveryBatchsThreads()
+    x = np.random.default_rng(0).normal(size=(16, 4, 2)).astype("float32")
+    ae = lae.LSTMAutoencoder(4, 2, latent_dim=2, units=(4,), seed=0)
+    ae.compile(optimizer="adam", loss="mse")
+    with lae.thread_limit(available_cores()):
+        ae.fit(
+            x,
+            batch_size=2,
+            epochs=1,
+            verbose=0,
+            callbacks=[FollowSpareCores(meter), SlowBatches(), record],
+        )
+
+    # 8 batches of at least 60 ms: under half a second, and yet switched.
+    assert record.seen[0] == available_cores()
+    assert record.seen[-1] == threads_beside(1.0, available_cores())

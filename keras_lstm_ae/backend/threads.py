@@ -34,6 +34,9 @@ import keras
 # 0.98-1.09 cores on the 2-core machine of `benchmarks/bench_threads.py`.
 RECHECK_SECONDS = 1.0
 SHORTEST_WINDOW = 0.05
+# A fit's first look comes sooner: a program started just before the fit may
+# not have been busy yet in the 50 ms its call measured.
+FIRST_RECHECK_SECONDS = 0.25
 # Other programs using less than this many cores leave the machine idle.
 IDLE_BELOW = 0.5
 
@@ -303,7 +306,8 @@ def _torch_threads(threads):
 
 
 class FollowSpareCores(keras.callbacks.Callback):
-    """Re-chooses torch's thread count every second of training.
+    """Re-chooses torch's thread count every second of training (the first
+    time after a quarter of a second).
 
     A program that starts beside a long fit would otherwise make each of its
     steps wait for the threads it deschedules; one that ends leaves cores
@@ -331,7 +335,9 @@ class FollowSpareCores(keras.callbacks.Callback):
     def __init__(self, meter=None):
         super().__init__()
         self._meter = meter
-        self._next_check = time.monotonic() + RECHECK_SECONDS
+        self._next_check = time.monotonic() + min(
+            FIRST_RECHECK_SECONDS, RECHECK_SECONDS
+        )
         self._active = keras.backend.backend() == "torch" and thread_cap() > 1
 
     def on_train_batch_begin(self, batch, logs=None):
