@@ -178,6 +178,14 @@ def test_by_default_an_estimator_trains_on_the_spare_cores(monkeypatch, others):
     assert torch.get_num_threads() == before
 
 
+def fit_eight_batches(callbacks):
+    """One epoch of 8 batches of a tiny `LSTMAutoencoder`."""
+    x = np.random.default_rng(0).normal(size=(16, 4, 2)).astype("float32")
+    ae = lae.LSTMAutoencoder(4, 2, latent_dim=2, units=(4,), seed=0)
+    ae.compile(optimizer="adam", loss="mse")
+    ae.fit(x, batch_size=2, epochs=1, verbose=0, callbacks=callbacks)
+
+
 @needs_two_cores
 @pytest.mark.torch_only
 def test_a_long_fit_follows_a_program_that_starts_beside_it(monkeypatch):
@@ -193,17 +201,8 @@ def test_a_long_fit_follows_a_program_that_starts_beside_it(monkeypatch):
             others[0] = 1.0 if batch == 1 else others[0]
 
     record = RecordEveryBatchsThreads()
-    x = np.random.default_rng(0).normal(size=(16, 4, 2)).astype("float32")
-    ae = lae.LSTMAutoencoder(4, 2, latent_dim=2, units=(4,), seed=0)
-    ae.compile(optimizer="adam", loss="mse")
     with lae.thread_limit(available_cores()):
-        ae.fit(
-            x,
-            batch_size=2,
-            epochs=1,
-            verbose=0,
-            callbacks=[FollowSpareCores(meter), StartABusyProgram(), record],
-        )
+        fit_eight_batches([FollowSpareCores(meter), StartABusyProgram(), record])
         assert torch.get_num_threads() == threads_beside(1.0, available_cores())
 
     assert record.seen[:2] == [available_cores()] * 2
@@ -225,17 +224,8 @@ def test_a_fit_first_looks_again_within_a_quarter_second(monkeypatch):
             time.sleep(0.06)
 
     record = RecordEveryBatchsThreads()
-    x = np.random.default_rng(0).normal(size=(16, 4, 2)).astype("float32")
-    ae = lae.LSTMAutoencoder(4, 2, latent_dim=2, units=(4,), seed=0)
-    ae.compile(optimizer="adam", loss="mse")
     with lae.thread_limit(available_cores()):
-        ae.fit(
-            x,
-            batch_size=2,
-            epochs=1,
-            verbose=0,
-            callbacks=[FollowSpareCores(meter), SlowBatches(), record],
-        )
+        fit_eight_batches([FollowSpareCores(meter), SlowBatches(), record])
 
     # 8 batches of at least 60 ms: under half a second, and yet switched.
     assert record.seen[0] == available_cores()
