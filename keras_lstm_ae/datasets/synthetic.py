@@ -134,10 +134,10 @@ def make_shapes(
     and is scaled and lifted at random. With `classes="shape"` the label is
     the event's kind (4 classes) and its size (0.5 to 2) and the offset
     (-1 to 1) say nothing; with `classes="scale"` the label is the size
-    (0.5, 1 or 2: 3 classes) and the kind says nothing, as in data sets
-    whose classes differ in amplitude rather than shape. With
-    `min_timesteps`, lengths are drawn between it and `timesteps`, so the
-    set is ragged.
+    (0.5, 1 or 2, each within 10%: 3 classes) and the kind says nothing,
+    as in data sets whose classes differ in amplitude rather than shape.
+    With `min_timesteps`, lengths are drawn between it and `timesteps`, so
+    the set is ragged.
 
     Args:
         n_samples: The number of sequences. Defaults to 200.
