@@ -50,8 +50,7 @@ def test_every_core_on_an_idle_machine_and_the_spare_ones_less_one_beside_busy()
 def busy_reader(others):
     """A `/proc/stat` stand-in: this process's CPU time plus `others()`
     cores kept busy since it was made."""
-    start, total = time.monotonic(), [0.0]
-    last = [start]
+    total, last = [0.0], [time.monotonic()]
 
     def read():
         now = time.monotonic()
@@ -192,6 +191,7 @@ def test_a_long_fit_follows_a_program_that_starts_beside_it(monkeypatch):
     import torch
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "FIRST_RECHECK_SECONDS", 0.0)
     monkeypatch.setattr(threads, "RECHECK_SECONDS", 0.0)
     others = [0.0]
     meter = CoreMeter(busy_reader(lambda: others[0]))

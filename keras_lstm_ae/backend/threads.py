@@ -110,15 +110,9 @@ class CoreMeter:
             `/proc/stat`).
         """
         with self._lock:
-            last = self._last
-            fresh = last is not None and time.monotonic() - last[0] < max_age
-            if fresh and self._last_value is not None:
+            if self._last and time.monotonic() - self._last[0] < max_age:
                 return self._last_value
-            start = self._sample()
-            if start is None:
-                return None
-            time.sleep(SHORTEST_WINDOW)
-            return self._read_since(start)
+            return self._fresh_window()
 
     def since_last(self):
         """The cores other programs kept busy since the previous reading (a
@@ -126,11 +120,15 @@ class CoreMeter:
         with self._lock:
             last = self._last
             if last is None or time.monotonic() - last[0] < SHORTEST_WINDOW:
-                last = self._sample()
-                if last is None:
-                    return None
-                time.sleep(SHORTEST_WINDOW)
+                return self._fresh_window()
             return self._read_since(last)
+
+    def _fresh_window(self):
+        start = self._sample()
+        if start is None:
+            return None
+        time.sleep(SHORTEST_WINDOW)
+        return self._read_since(start)
 
     def _read_since(self, start):
         now = self._sample()
@@ -171,14 +169,16 @@ def _busy_seconds():
 _METER = CoreMeter()
 
 
-def thread_cap():
+def thread_cap(cores=None):
     """The most threads the default may take: `OMP_NUM_THREADS` where the
-    user set it to a positive integer, else every available core."""
+    user set it to a positive integer, else every available core (`cores`,
+    `available_cores()` by default)."""
+    cores = cores or available_cores()
     try:
         cap = int(os.environ.get("OMP_NUM_THREADS", ""))
     except ValueError:
         cap = 0
-    return min(cap, available_cores()) if cap > 0 else available_cores()
+    return min(cap, cores) if cap > 0 else cores
 
 
 def spare_core_threads(meter=None, *, since_last=False):
@@ -201,7 +201,8 @@ def spare_core_threads(meter=None, *, since_last=False):
     >>> 1 <= spare_core_threads() <= available_cores()
     True
     """
-    cap = thread_cap()
+    cores = available_cores()
+    cap = thread_cap(cores)
     if cap == 1:
         return 1
     meter = meter or _METER
@@ -211,7 +212,7 @@ def spare_core_threads(meter=None, *, since_last=False):
         busy_elsewhere = meter.busy_elsewhere(max_age=RECHECK_SECONDS)
     if busy_elsewhere is None:
         return 1
-    return min(cap, threads_beside(busy_elsewhere, available_cores()))
+    return min(cap, threads_beside(busy_elsewhere, cores))
 
 
 def resolve_n_jobs(n_jobs, name="n_jobs"):
@@ -335,9 +336,7 @@ class FollowSpareCores(keras.callbacks.Callback):
     def __init__(self, meter=None):
         super().__init__()
         self._meter = meter
-        self._next_check = time.monotonic() + min(
-            FIRST_RECHECK_SECONDS, RECHECK_SECONDS
-        )
+        self._next_check = time.monotonic() + FIRST_RECHECK_SECONDS
         self._active = keras.backend.backend() == "torch" and thread_cap() > 1
 
     def on_train_batch_begin(self, batch, logs=None):

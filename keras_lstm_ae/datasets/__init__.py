@@ -5,9 +5,9 @@ real ones are read from the files that ship inside the `aeon` and `sktime`
 wheels (install them with `pip install "keras-lstm-ae[datasets]"`).
 
 - Sequence batches: `make_moving_ones`, `make_ragged_ramps`, `make_shapes`
-  (labelled), `load_ucr`, `load_gunpoint`, `load_japanese_vowels`. These return batches in this
-  library's convention: float32 arrays `(samples, timesteps, features)` in
-  which an all-NaN step is padding.
+  (labelled), `load_ucr`, `load_gunpoint`, `load_japanese_vowels`. These
+  return batches in this library's convention: float32 arrays `(samples,
+  timesteps, features)` in which an all-NaN step is padding.
 - Anomaly detection: `make_anomalies` (kinds in `ANOMALY_KINDS`),
   `load_yahoo`, `load_daphnet`. These return one long series and an int64
   label per step (1 = anomalous); cut the series into windows with
