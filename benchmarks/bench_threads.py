@@ -114,7 +114,7 @@ def library_step_ms(spec, threads, steps, repeats, chosen):
     return statistics.median(times)
 
 
-def peer_step_ms(spec, threads, steps, repeats, chosen):
+def peer_step_ms(spec, threads, steps, repeats):
     import torch
     from peer import TorchLSTMAutoencoder, train_epoch
 
@@ -126,7 +126,7 @@ def peer_step_ms(spec, threads, steps, repeats, chosen):
     )
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
     times = []
-    with chosen_threads(threads, chosen):
+    with lae.thread_limit(threads):
         train_epoch(model, optimizer, x, spec["batch"])
         for _ in range(repeats):
             start = time.perf_counter()
@@ -170,7 +170,7 @@ def main():
                     )
                     if name == "large" and threads != DEFAULT:
                         cells.append(
-                            peer_step_ms(spec, threads, args.steps, args.repeats, set())
+                            peer_step_ms(spec, threads, args.steps, args.repeats)
                         )
             finally:
                 for process in others:
