@@ -190,12 +190,14 @@ def test_weight_regularizers_are_added_to_the_loss():
 @pytest.mark.parametrize(
     "function", [keras.losses.mean_squared_error, keras.losses.mean_absolute_error]
 )
-def test_torch_twins_equal_keras_losses_values_and_gradients(function):
+@pytest.mark.parametrize("padded", [True, False], ids=["padded", "no-nan"])
+def test_torch_twins_equal_keras_losses_values_and_gradients(function, padded):
     # The twin path (a Keras built-in) and the generic path (the same loss
     # wrapped in a function Keras does not know) give the same loss and
-    # the same gradients.
+    # the same gradients; a batch without NaN takes the twin's fused call.
     assert function in torch_loss.TORCH_TWINS
-    x = torch.from_numpy(padded_batch())
+    x = padded_batch() if padded else random_sequences(8, 6, 2)
+    x = torch.from_numpy(x)
     results = []
     for loss in (function, lambda y_true, y_pred: function(y_true, y_pred)):
         model = model_compiled_with(loss)
@@ -205,6 +207,9 @@ def test_torch_twins_equal_keras_losses_values_and_gradients(function):
         (gradient,) = torch.autograd.grad(value, y_pred)
         uses_twin = model._per_step_loss()[2] is not None
         results.append((float(value.detach()), gradient.numpy(), uses_twin))
+        # The loss tracker weights the batch by its real steps.
+        real_steps = (~np.isnan(x.numpy()).any(axis=-1)).sum()
+        assert float(model._real_steps.value) == real_steps
     assert [uses_twin for *_, uses_twin in results] == [True, False]
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
     np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-7)

@@ -27,6 +27,13 @@ TORCH_TWINS = {
     keras.losses.mean_absolute_error: _absolute_error,
 }
 
+# The twins' mean over every value, in one fused torch call (forward and
+# backward), for batches with no NaN and no weights.
+_FUSED_MEANS = {
+    _squared_error: torch.nn.functional.mse_loss,
+    _absolute_error: torch.nn.functional.l1_loss,
+}
+
 
 def masked_step_mean(function, y_true, y_pred, sample_weight=None):
     """The mean of `function`'s per-step values over the real steps.
@@ -47,6 +54,11 @@ def masked_step_mean(function, y_true, y_pred, sample_weight=None):
     y_true = torch.as_tensor(y_true, dtype=torch.float32)
     y_pred = torch.as_tensor(y_pred, dtype=torch.float32)
     missing = torch.isnan(y_true)
+    if sample_weight is None and function in _FUSED_MEANS and not missing.any():
+        # Every step is real: the mean over steps of the mean over features
+        # is the mean over all values (equal up to rounding, ~1e-7).
+        real_steps = y_true.new_tensor(y_true.shape[0] * y_true.shape[1])
+        return _FUSED_MEANS[function](y_pred, y_true), real_steps
     present = (~missing.any(dim=-1)).to(torch.float32)
     values = function(torch.where(missing, 0.0, y_true), y_pred)
     real_steps = present.sum()

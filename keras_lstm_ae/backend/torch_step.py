@@ -2,7 +2,8 @@
 
 Keras's torch trainer differentiates the loss with `loss.backward()` and
 applies the gradients under `torch.no_grad()`; the direct step does the
-same, with one hook between the two for data-parallel training.
+same, with one hook between the two for data-parallel training, and applies
+a plain Adam update without `optimizer.apply`'s bookkeeping (`torch_adam`).
 """
 
 import contextlib
@@ -32,8 +33,11 @@ def apply_gradients(optimizer, loss, trainable_weights, combine_gradients):
     """
     import torch
 
+    from keras_lstm_ae.backend import torch_adam
+
     loss.backward()
     gradients = [variable.value.grad for variable in trainable_weights]
     combine_gradients(gradients)
-    with torch.no_grad():
-        optimizer.apply(gradients, trainable_weights)
+    if not torch_adam.apply_plain_adam(optimizer, gradients, trainable_weights):
+        with torch.no_grad():
+            optimizer.apply(gradients, trainable_weights)

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_lstm_ae.layers import _fast_path
+
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
 class NaNMasking(keras.layers.Layer):
@@ -37,6 +39,10 @@ class NaNMasking(keras.layers.Layer):
 
     def call_and_compute_mask(self, inputs):
         """`(call(inputs), compute_mask(inputs))`, finding the NaN once."""
+        if _fast_path.torch_backend_active() and ops.is_tensor(inputs):
+            # The values of the ops below, without their dispatch.
+            missing = inputs.isnan()
+            return inputs.masked_fill(missing, 0.0), ~missing.any(dim=-1)
         missing = ops.isnan(inputs)
         outputs = ops.where(missing, 0.0, inputs)
         return outputs, ops.logical_not(ops.any(missing, axis=-1))

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_lstm_ae.layers import _fast_path
+
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
 class RepeatVector(keras.layers.RepeatVector):
@@ -23,6 +25,8 @@ class RepeatVector(keras.layers.RepeatVector):
     """
 
     def call(self, inputs):
+        if _fast_path.torch_backend_active() and ops.is_tensor(inputs):
+            return inputs.unsqueeze(1).expand(-1, self.n, -1)  # A view.
         batch_size, features = ops.shape(inputs)
         return ops.broadcast_to(
             ops.expand_dims(inputs, axis=1), (batch_size, self.n, features)

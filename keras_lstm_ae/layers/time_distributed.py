@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_lstm_ae.layers import _fast_path
+
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
 class TimeDistributed(keras.layers.TimeDistributed):
@@ -35,6 +37,8 @@ class TimeDistributed(keras.layers.TimeDistributed):
     def call(self, inputs, training=None, mask=None):
         if not self.folds_time_into_batch():
             return super().call(inputs, training=training, mask=mask)
+        if _fast_path.is_plain_dense(self.layer):
+            return _fast_path.dense_call(self.layer, inputs)
         if type(self.layer) is keras.layers.Dense:
             return self.layer.call(inputs)
         batch_size, timesteps = ops.shape(inputs)[0], ops.shape(inputs)[1]

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from keras_lstm_ae.backend import torch_step
+from keras_lstm_ae.layers import _fast_path
 
 
 def _linear_chain(model):
@@ -64,6 +65,10 @@ def run_chain(layers, inputs, mask=None, training=None):
             continue
         if hasattr(layer, "call_and_compute_mask"):
             x, mask = layer.call_and_compute_mask(x)
+            continue
+        if _fast_path.is_plain_dense(layer):
+            # Dense passes its input's mask on (Keras's `Layer.compute_mask`).
+            x = _fast_path.dense_call(layer, x)
             continue
         kwargs = {}
         if mask is not None and layer._call_has_mask_arg:
@@ -135,7 +140,11 @@ class LayerChain(keras.Model):
         if not self._calls_directly(x):
             return super().train_step(data)
         y_pred = self.call(x, training=True)
-        self.zero_grad()
+        trainable_weights = self.trainable_weights
+        for variable in trainable_weights:
+            # Keras's `self.zero_grad()`, without walking every torch module:
+            # only trainable variables take gradients.
+            variable.value.grad = None
         loss = self._compute_loss(
             x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
         )
@@ -143,7 +152,6 @@ class LayerChain(keras.Model):
         self._loss_tracker.update_state(logged_loss, sample_weight=x.shape[0])
         if self.optimizer is not None:
             loss = self.optimizer.scale_loss(loss)
-        trainable_weights = self.trainable_weights
         if trainable_weights:
             torch_step.apply_gradients(
                 self.optimizer, loss, trainable_weights, self._combine_gradients
