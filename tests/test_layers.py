@@ -127,6 +127,20 @@ def test_stacked_layers_with_padding_equal_stock(fast_class, stock_class):
 
 
 @pytest.mark.torch_only
+@pytest.mark.parametrize("layer_class", [LSTM, GRU])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_inputs_of_another_width_than_built_for_are_refused(layer_class, bidirectional):
+    # The fused kernel reads weights by the inputs' width: without the check
+    # it read past them (wrong outputs, or a crash) where Keras's loop raises.
+    layer = layer_class(4)
+    if bidirectional:
+        layer = keras.layers.Bidirectional(layer)
+    layer(np.zeros((2, 3, 5), "float32"))
+    with pytest.raises(ValueError, match="built for 5 features per step"):
+        layer(np.ones((2, 3, 7), "float32"))
+
+
+@pytest.mark.torch_only
 def test_input_dropout_takes_the_fused_kernel_and_drops_the_same_features():
     fast, stock = twin_layers(LSTM, keras.layers.LSTM, dropout=0.5, seed=1)
     assert fast.uses_fused_kernel()

@@ -84,6 +84,14 @@ class _FusedRNNMixin:
         from keras_lstm_ae.layers import _torch_kernels
 
         cell = self.cell
+        expected = cell.kernel.shape[0]
+        if sequences.shape[-1] != expected:
+            # The fused kernel does not check: it would read past the
+            # weights (a crash or wrong outputs) where Keras's loop raises.
+            raise ValueError(
+                f"Layer '{self.name}' was built for {expected} features per "
+                f"step; got inputs of shape {tuple(sequences.shape)}."
+            )
         params_fn = getattr(_torch_kernels, f"{self._cell_kind}_params")
         params = params_fn(
             _fast_path.tensor(cell.kernel),
