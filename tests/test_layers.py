@@ -141,6 +141,19 @@ def test_inputs_of_another_width_than_built_for_are_refused(layer_class, bidirec
 
 
 @pytest.mark.torch_only
+@pytest.mark.parametrize("layer_class", [LSTM, GRU])
+@pytest.mark.parametrize("shape", [(2, 6), (3, 4)], ids=["units", "batch"])
+def test_initial_states_of_another_shape_are_refused(layer_class, shape):
+    layer = layer_class(4)
+    x = np.zeros((2, 3, 5), "float32")
+    states = 2 if layer_class is LSTM else 1
+    good = [np.ones((2, 4), "float32")] * states
+    assert tuple(layer(x, initial_state=good).shape) == (2, 4)
+    with pytest.raises(ValueError, match=r"initial states of shape \(2, 4\)"):
+        layer(x, initial_state=[np.ones(shape, "float32")] * states)
+
+
+@pytest.mark.torch_only
 def test_input_dropout_takes_the_fused_kernel_and_drops_the_same_features():
     fast, stock = twin_layers(LSTM, keras.layers.LSTM, dropout=0.5, seed=1)
     assert fast.uses_fused_kernel()

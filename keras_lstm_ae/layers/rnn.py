@@ -84,14 +84,21 @@ class _FusedRNNMixin:
         from keras_lstm_ae.layers import _torch_kernels
 
         cell = self.cell
+        # The fused kernel checks no shape: it would read past the weights
+        # or states (a crash, or wrong outputs) where Keras's loop raises.
         expected = cell.kernel.shape[0]
         if sequences.shape[-1] != expected:
-            # The fused kernel does not check: it would read past the
-            # weights (a crash or wrong outputs) where Keras's loop raises.
             raise ValueError(
                 f"Layer '{self.name}' was built for {expected} features per "
                 f"step; got inputs of shape {tuple(sequences.shape)}."
             )
+        state_shape = (sequences.shape[0], cell.units)
+        for state in initial_state or ():
+            if tuple(state.shape) != state_shape:
+                raise ValueError(
+                    f"Layer '{self.name}' takes initial states of shape "
+                    f"{state_shape} for these inputs; got {tuple(state.shape)}."
+                )
         params_fn = getattr(_torch_kernels, f"{self._cell_kind}_params")
         params = params_fn(
             _fast_path.tensor(cell.kernel),
