@@ -268,6 +268,38 @@ def test_time_distributed_equals_stock_and_folds_time():
     ).folds_time_into_batch()
 
 
+@pytest.mark.torch_only
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("activation", [None, "tanh"])
+def test_a_plain_dense_runs_the_same_torch_calls_to_the_bit(use_bias, activation):
+    from keras_lstm_ae.layers import _fast_path
+
+    layer = keras.layers.Dense(4, use_bias=use_bias, activation=activation)
+    x = torch.from_numpy(inputs())  # (batch, time, features): Dense acts per step.
+    layer.build(x.shape)
+    assert _fast_path.is_plain_dense(layer)
+    np.testing.assert_array_equal(
+        _fast_path.dense_call(layer, x).detach().numpy(),
+        layer.call(x).detach().numpy(),
+    )
+
+
+@pytest.mark.torch_only
+def test_dense_layers_the_direct_call_cannot_reproduce_keep_kerass_call():
+    from keras_lstm_ae.layers import _fast_path
+
+    lora = keras.layers.Dense(4)
+    lora.build((None, 3))
+    lora.enable_lora(2)
+    half = keras.layers.Dense(4, dtype="mixed_float16")
+
+    class Scaled(keras.layers.Dense):
+        pass
+
+    for layer in (lora, half, Scaled(4), keras.layers.EinsumDense("ab,bc->ac", 4)):
+        assert not _fast_path.is_plain_dense(layer)
+
+
 def test_time_distributed_folds_time_for_layers_that_take_2d_inputs():
     # Flatten needs the time axis folded into the batch: (4, 7, 3, 2) steps
     # become (28, 3, 2) samples, and come back as (4, 7, 6).
