@@ -5,11 +5,12 @@ calls, but around them, on every step, `optimizer.apply` filters and checks
 gradients, looks up each variable's moments by name, and walks options that
 are off (clipping, weight decay, EMA, gradient accumulation, loss scaling,
 constraints): about 0.15 ms a step on a CPU (0.52 ms in all, against 0.38 ms
-for the same torch calls alone, for a small autoencoder). `apply_plain_adam` makes the same torch calls on the
-same tensors, in the same order, with the moments found once per list of
-variables: the weights and moments it leaves are those of `optimizer.apply`
-to the bit (tested against it), and it declines (returns `False`) for any
-optimizer or option it does not reproduce, which then take `apply`.
+for the same torch calls alone, for a small autoencoder). `apply_plain_adam`
+makes the same torch calls on the same tensors, in the same order, with the
+moments found once per list of variables: the weights and moments it leaves
+are those of `optimizer.apply` to the bit (tested against it), and it
+declines (returns `False`) for any optimizer or option it does not reproduce,
+which then take `apply`.
 
 This module imports torch, so it is only imported on the torch backend.
 """
