@@ -7,6 +7,8 @@ cut them out of a stretch, and read them at a random tempo for training.
 
 import numpy as np
 
+from keras_lstm_ae.preprocessing.augmentation import read_between_steps
+
 
 def window_starts(steps, window, stride):
     """Starts of windows of `window` steps, `stride` apart, covering every step.
@@ -136,9 +138,4 @@ def stretch_windows(spans, window, stretch, rng):
     speeds = np.minimum(speeds, (span - 1) / (window - 1))  # within the span
     offsets = rng.uniform(0.0, 1.0, count) * (span - 1 - speeds * (window - 1))
     positions = offsets[:, None] + speeds[:, None] * np.arange(window)[None, :]
-    below = np.minimum(np.floor(positions).astype(np.int64), span - 2)
-    weights = (positions - below)[..., None]
-    rows = np.arange(count)[:, None]
-    return (
-        spans[rows, below] * (1.0 - weights) + spans[rows, below + 1] * weights
-    ).astype(np.float32)
+    return read_between_steps(spans, positions)

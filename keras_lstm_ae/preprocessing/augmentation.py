@@ -1,5 +1,7 @@
 """Random changes of tempo, for training on sequences played a little
-faster here and slower there than recorded."""
+faster here and slower there than recorded, and the interpolation that
+reads a sequence between its steps (`read_between_steps`), which window
+warping (`keras_lstm_ae.anomaly.windows.stretch_windows`) shares."""
 
 import numpy as np
 
@@ -56,10 +58,30 @@ def time_warp(x, strength, rng, parts=WARP_PARTS):
         source = np.interp(
             np.linspace(0.0, 1.0, length), reached / reached[-1], knots
         ) * (length - 1)
-        before = np.minimum(source.astype(np.int64), length - 2)
-        weight = (source - before)[:, None]
-        sequence = x[i, :length]
-        out[i, :length] = (
-            sequence[before] * (1.0 - weight) + sequence[before + 1] * weight
-        )
+        out[i, :length] = read_between_steps(x[i : i + 1, :length], source[None])[0]
     return out
+
+
+def read_between_steps(sequences, positions):
+    """Sequences read at fractional steps, by linear interpolation.
+
+    Args:
+        sequences: `(n, steps, features)`, at least 2 steps.
+        positions: `(n, k)`: where to read each sequence, between 0 and
+            `steps - 1`.
+
+    Returns:
+        A float32 array `(n, k, features)`.
+
+    Example:
+
+    >>> ramp = np.arange(4.0)[None, :, None] * 10
+    >>> read_between_steps(ramp, np.array([[0.0, 1.5, 3.0]]))[0, :, 0].tolist()
+    [0.0, 15.0, 30.0]
+    """
+    below = np.minimum(np.floor(positions).astype(np.int64), sequences.shape[1] - 2)
+    weights = (positions - below)[..., None]
+    rows = np.arange(len(sequences))[:, None]
+    return (
+        sequences[rows, below] * (1.0 - weights) + sequences[rows, below + 1] * weights
+    ).astype(np.float32)
