@@ -268,13 +268,10 @@ class SequenceModelEstimator(BaseEstimator):
         (index arrays), each batch prepared and paired with its reversed
         target; training inputs changed by `augment` first, if given."""
 
-        def inputs_and_targets(raw):
-            prepared = prepare(raw)
-            return prepared, np.ascontiguousarray(prepared[:, ::-1])
-
-        def augmented_inputs_and_targets(raw):
+        def inputs_and_targets(raw, change=None):
             target = prepare(raw)
-            return prepare(augment(raw)), np.ascontiguousarray(target[:, ::-1])
+            inputs = target if change is None else prepare(change(raw))
+            return inputs, np.ascontiguousarray(target[:, ::-1])
 
         common = {
             "batch_size": self.batch_size,
@@ -286,7 +283,7 @@ class SequenceModelEstimator(BaseEstimator):
             indices=training,
             shuffle=True,
             seed=distributed.shared_seed(self.seed),
-            transform=augmented_inputs_and_targets if augment else inputs_and_targets,
+            transform=functools.partial(inputs_and_targets, change=augment),
             **common,
         )
         if held_out is None:
