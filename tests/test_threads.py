@@ -230,3 +230,36 @@ def test_a_fit_first_looks_again_within_a_quarter_second(monkeypatch):
     # 8 batches of at least 60 ms: under half a second, and yet switched.
     assert record.seen[0] == available_cores()
     assert record.seen[-1] == threads_beside(1.0, available_cores())
+
+
+@needs_two_cores
+@pytest.mark.torch_only
+def test_a_callback_reused_for_another_fit_first_looks_a_quarter_second_in(
+    monkeypatch,
+):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    clock = [0.0]
+    monkeypatch.setattr(threads.time, "monotonic", lambda: clock[0])
+
+    class CountingMeter:
+        looks = 0
+
+        def since_last(self):
+            self.looks += 1
+            return 0.0
+
+    meter = CountingMeter()
+    callback = FollowSpareCores(meter)
+    with lae.thread_limit(available_cores()):
+        callback.on_train_begin()  # A first fit, at time 0.
+        clock[0] = 0.3
+        callback.on_train_batch_begin(0)
+        assert meter.looks == 1
+        clock[0] = 100.0  # The same callback, in a fit much later.
+        callback.on_train_begin()
+        clock[0] = 100.1
+        callback.on_train_batch_begin(0)
+        assert meter.looks == 1
+        clock[0] = 100.3
+        callback.on_train_batch_begin(1)
+        assert meter.looks == 2

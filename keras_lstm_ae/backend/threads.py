@@ -336,6 +336,9 @@ class FollowSpareCores(keras.callbacks.Callback):
     def __init__(self, meter=None):
         super().__init__()
         self._meter = meter
+
+    def on_train_begin(self, logs=None):
+        # Per fit: a callback reused for another fit looks again as soon.
         self._next_check = time.monotonic() + FIRST_RECHECK_SECONDS
         self._active = keras.backend.backend() == "torch" and thread_cap() > 1
 
