@@ -149,6 +149,16 @@ def test_exported_sequence_encoder_gives_transforms_vectors_from_raw_sequences(
 
 
 @pytest.mark.torch_only
+def test_an_encoder_with_segment_filters_exports_its_vectors(tmp_path, fitted_encoder):
+    _, x = fitted_encoder
+    sequences = [row[~np.isnan(row).any(axis=1)] for row in x]
+    encoder = lae.SequenceEncoder(latent_dim=4, epochs=2, segment_filters=3, seed=0)
+    path = encoder.fit(sequences).export(tmp_path / "vectors.onnx")
+
+    np.testing.assert_allclose(run_onnx(path, x), encoder.transform(x), atol=1e-4)
+
+
+@pytest.mark.torch_only
 def test_exported_sequence_encoder_names_its_input_and_sizes(tmp_path, fitted_encoder):
     onnx = pytest.importorskip("onnx")
     encoder, _ = fitted_encoder

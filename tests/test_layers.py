@@ -403,3 +403,58 @@ def test_params_match_torch_layouts():
     assert w_hh.shape == (12, 3)
     torch.testing.assert_close(w_ih, layer.cell.kernel.value.T)
     assert torch.count_nonzero(b_hh) == 0
+
+
+def bump_segments(positions, segment_length=19, steps=3):
+    """Steps of zeros with the bump [1, 2, 3, 2, 1] at `positions` (one per
+    step, `None` for none): `(1, steps, segment_length)`."""
+    x = np.zeros((1, steps, segment_length), "float32")
+    for step, position in enumerate(positions):
+        if position is not None:
+            x[0, step, position : position + 5] = [1, 2, 3, 2, 1]
+    return x
+
+
+def test_segment_convolution_features_do_not_move_with_a_pattern():
+    layer = lae.layers.SegmentConvolution(filters=6, kernel_size=3, seed=0)
+    early = ops.convert_to_numpy(layer(bump_segments([3, 3, None])))
+    late = ops.convert_to_numpy(layer(bump_segments([9, 12, None])))
+    # The segment's values come first, as given; the pooled features after.
+    np.testing.assert_array_equal(early[..., :19], bump_segments([3, 3, None]))
+    assert early.shape == (1, 3, 19 + 6)
+    np.testing.assert_allclose(early[..., 19:], late[..., 19:], rtol=0, atol=1e-6)
+    # The features tell a segment with the bump from one without it.
+    assert not np.allclose(early[0, 0, 19:], early[0, 2, 19:])
+
+
+def test_segment_convolution_reads_each_channel_of_interleaved_values():
+    # Two channels, 4 values each: a pattern in channel 1 differs from the
+    # same pattern in channel 0.
+    layer = lae.layers.SegmentConvolution(filters=8, kernel_size=3, channels=2, seed=0)
+    x = np.zeros((2, 1, 8), "float32")
+    x[0, 0, 0::2] = [0, 1, 2, 0]  # channel 0
+    x[1, 0, 1::2] = [0, 1, 2, 0]  # channel 1
+    y = ops.convert_to_numpy(layer(x))
+    assert y.shape == (2, 1, 16)
+    assert not np.allclose(y[0, 0, 8:], y[1, 0, 8:])
+
+
+def test_segment_convolution_passes_the_mask_on_and_saves(tmp_path):
+    inputs = keras.Input((None, 10))
+    hidden = NaNMasking()(inputs)
+    hidden = lae.layers.SegmentConvolution(4, 3, seed=1)(hidden)
+    model = keras.Model(inputs, LSTM(3)(hidden))
+    x = np.random.default_rng(0).standard_normal((2, 5, 10)).astype("float32")
+    padded = np.concatenate([x, np.full((2, 3, 10), np.nan, "float32")], axis=1)
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(model.predict(padded, verbose=0), expected, atol=1e-6)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(reloaded.predict(padded, verbose=0), expected, atol=1e-6)
+
+
+def test_segment_convolution_refuses_steps_that_are_not_whole_segments():
+    layer = lae.layers.SegmentConvolution(4, 3, channels=3)
+    with pytest.raises(ValueError, match="channels=3.*steps of 10"):
+        layer(np.zeros((1, 2, 10), "float32"))

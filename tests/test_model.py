@@ -258,8 +258,60 @@ def test_config_round_trip():
         "recurrent_dropout",
         "bidirectional",
         "decoder",
+        "front_end",
         "seed",
     } <= set(config)
+
+
+def test_a_front_end_reads_every_step_and_round_trips_in_config_and_file(tmp_path):
+    model = lae.LSTMAutoencoder(
+        timesteps=4,
+        features=6,
+        latent_dim=3,
+        units=(5,),
+        front_end=lae.layers.SegmentConvolution(2, 3, channels=2, seed=0),
+        seed=0,
+    )
+    front_end = model.encoder.get_layer(model.front_end.name)
+    assert front_end is model.front_end  # Between the masking and the LSTM.
+    x = with_nan_after(random_sequences(3, 4, 6), [4, 2, 3])
+    encodings = model.encoder.predict(x, verbose=0)
+    np.testing.assert_allclose(
+        model.encoder.predict(x[:, :3], verbose=0)[[1, 2]], encodings[[1, 2]], atol=1e-6
+    )  # Padding changes nothing: the front end passes the mask on.
+    config = model.get_config()
+    json.dumps(config)
+    rebuilt = lae.LSTMAutoencoder.from_config(config)
+    assert rebuilt.get_config() == config
+    plain = lae.LSTMAutoencoder(timesteps=4, features=6, latent_dim=3, units=(5,))
+    # The filters' kernels and biases, and the LSTM's weights of one more
+    # input (per filter) in each of its 4 gates.
+    added = 3 * 2 * 2 + 2 + 2 * 4 * 5
+    assert (
+        rebuilt.count_params() == model.count_params() == plain.count_params() + added
+    )
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(
+        loaded.encoder.predict(x, verbose=0), encodings, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("front_end", "error", "message"),
+    [
+        ("conv", TypeError, "`front_end` must be a Keras layer"),
+        (
+            keras.layers.Flatten(),
+            ValueError,
+            "`front_end` .Flatten. must pass the mask",
+        ),
+    ],
+)
+def test_a_front_end_must_be_a_layer_that_passes_masks_on(front_end, error, message):
+    with pytest.raises(error, match=message):
+        lae.LSTMAutoencoder(timesteps=4, features=2, latent_dim=3, front_end=front_end)
 
 
 def test_question_model_has_41333_parameters():

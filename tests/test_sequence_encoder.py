@@ -286,6 +286,28 @@ def test_without_time_warp_the_inputs_are_the_targets_reversed(monkeypatch):
     np.testing.assert_array_equal(inputs, targets[:, ::-1])
 
 
+@pytest.mark.every_backend
+def test_segment_filters_add_shift_tolerant_features_that_save_and_load(tmp_path):
+    sequences, _ = ragged_sines()
+    encoder = lae.SequenceEncoder(latent_dim=4, segment_filters=3, **QUICK)
+    encoder.fit(sequences)
+    layer = encoder.model_.encoder.get_layer("segment_convolution")
+    assert isinstance(layer, lae.layers.SegmentConvolution)
+    assert (layer.filters, layer.kernel_size, layer.channels) == (3, 7, 1)
+    # The LSTM reads each segment's values and the 3 features.
+    assert layer.output.shape[-1] == encoder.segment_length_ + 3
+    vectors = encoder.transform(sequences)
+    path = tmp_path / "encoder.keras"
+    encoder.save(path)
+    loaded = lae.load_encoder(path)
+    assert loaded.get_params()["segment_filters"] == 3
+    np.testing.assert_allclose(loaded.transform(sequences), vectors, atol=1e-6)
+    # Refitted with the saved parameters: the same vectors.
+    np.testing.assert_allclose(
+        clone(loaded).fit(sequences).transform(sequences), vectors, atol=1e-6
+    )
+
+
 def test_history_has_held_out_loss_and_stops_early():
     sequences, _ = ragged_sines(count=20)
     encoder = lae.SequenceEncoder(
@@ -535,6 +557,17 @@ def test_bad_sequences_are_refused_before_training(X, error, message):
         ({"cell": "rnn"}, ValueError, "`cell` must be one of"),
         ({"time_warp": -0.1}, ValueError, "`time_warp` must be a finite number >= 0"),
         ({"time_warp": "some"}, TypeError, "`time_warp` must be a number >= 0"),
+        (
+            {"segment_filters": -1},
+            ValueError,
+            "`segment_filters` must be a non-negative integer",
+        ),
+        (
+            {"segment_filters": 2.5},
+            TypeError,
+            "`segment_filters` must be a non-negative integer",
+        ),
+        ({"front_end": "conv"}, TypeError, "unknown option 'front_end'"),
         ({"model_options": -1}, TypeError, "`model_options` must be a dict"),
         ({"model_options": {"unit": 8}}, TypeError, "unknown option 'unit'"),
     ],

@@ -50,11 +50,14 @@ def uses_threads(method):
 def model_option_names():
     """The `LSTMAutoencoder` arguments a user may pass as `**model_options`."""
     names = inspect.signature(LSTMAutoencoder.__init__).parameters
-    # `seed` is the estimator's own argument, passed on by the estimator.
+    # `seed` is the estimator's own argument, passed on by the estimator;
+    # a `front_end` layer is built by the estimator from its own parameters
+    # (a layer is no parameter scikit-learn can clone).
     return tuple(
         name
         for name, parameter in names.items()
-        if parameter.kind == parameter.KEYWORD_ONLY and name != "seed"
+        if parameter.kind == parameter.KEYWORD_ONLY
+        and name not in ("seed", "front_end")
     )
 
 

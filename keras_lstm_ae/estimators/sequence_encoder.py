@@ -8,12 +8,13 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from keras_lstm_ae._utils.validation import (
     CHUNK_ROWS,
+    check_non_negative_int,
     check_non_negative_number,
     check_not_sparse,
     check_positive_int,
 )
 from keras_lstm_ae.estimators.base import SequenceModelEstimator, uses_threads
-from keras_lstm_ae.layers import SequencePreparation
+from keras_lstm_ae.layers import SegmentConvolution, SequencePreparation
 from keras_lstm_ae.models.export import export_onnx
 from keras_lstm_ae.models.layer_chain import LayerChain
 from keras_lstm_ae.preprocessing import segments
@@ -21,6 +22,9 @@ from keras_lstm_ae.preprocessing.augmentation import time_warp
 from keras_lstm_ae.preprocessing.batching import padded_lengths
 from keras_lstm_ae.preprocessing.scalers import StandardScaler
 from keras_lstm_ae.preprocessing.sequences import as_sequence_batch
+
+# The width of `segment_filters`' filters, in values of the series.
+SEGMENT_KERNEL_SIZE = 7
 
 
 class SequenceEncoder(
@@ -79,6 +83,15 @@ class SequenceEncoder(
             differ in shape whatever their timing, and costs where timing
             tells them apart (see the design notes). Defaults to 0: the
             sequences as they are.
+        segment_filters: Shift-tolerant features added to every segment
+            before the LSTM reads it: this many filters of 7 values each
+            run along the segment's values, and each filter's largest
+            response in the segment is kept
+            (`keras_lstm_ae.layers.SegmentConvolution`), so that a pattern
+            that moves a little within a segment reads the same. It helps
+            where classes differ in the shape of events at varying places,
+            and costs where exact timing tells them apart (see the design
+            notes). Defaults to 0: none.
         seed: Integer seed for the split, the initial weights, the
             shuffling and the time warping, or `None`.
         verbose: Keras's progress output during `fit` and `transform`: 0
@@ -143,6 +156,7 @@ class SequenceEncoder(
         segment_length=None,
         learning_rate=0.001,
         time_warp=0.0,
+        segment_filters=0,
         seed=None,
         verbose=0,
         n_jobs=None,
@@ -156,6 +170,7 @@ class SequenceEncoder(
         self.segment_length = segment_length
         self.learning_rate = learning_rate
         self.time_warp = time_warp
+        self.segment_filters = segment_filters
         self.seed = seed
         self.verbose = verbose
         self.n_jobs = n_jobs
@@ -209,6 +224,7 @@ class SequenceEncoder(
             check_positive_int(self.segment_length, "segment_length")
         self._check_training_arguments()
         warp = check_non_negative_number(self.time_warp, "time_warp")
+        filters = check_non_negative_int(self.segment_filters, "segment_filters")
         options = self._model_options_checked()
         x = _as_sequences(X)
         table_columns = _table_columns(X)
@@ -227,6 +243,15 @@ class SequenceEncoder(
             rng = np.random.default_rng(self.seed)
             augment = functools.partial(time_warp, strength=warp, rng=rng)
         steps = -(-x.shape[1] // segment_length)
+        if filters:
+            options["front_end"] = SegmentConvolution(
+                filters,
+                SEGMENT_KERNEL_SIZE,
+                channels=x.shape[2],
+                # Apart from the autoencoder's own layers' seeds (seed + i).
+                seed=None if self.seed is None else self.seed + 1000,
+                name="segment_convolution",
+            )
         model = self._build_model(
             steps, segment_length * x.shape[2], latent_dim, options
         )

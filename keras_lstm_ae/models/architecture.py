@@ -59,8 +59,17 @@ def dense_layer(units, *, activation, seed, name):
     )
 
 
-def build_encoder(features, latent_dim, units, bidirectional, layer_options, next_seed):
-    """The many-to-one encoder: NaN masking, recurrent layers, a Dense latent.
+def build_encoder(
+    features,
+    latent_dim,
+    units,
+    bidirectional,
+    layer_options,
+    next_seed,
+    front_end=None,
+):
+    """The many-to-one encoder: NaN masking, a front end if given, recurrent
+    layers, a Dense latent.
 
     Args:
         features: Features per step.
@@ -70,6 +79,8 @@ def build_encoder(features, latent_dim, units, bidirectional, layer_options, nex
         bidirectional: Whether each layer reads both directions.
         layer_options: `cell`, `activation`, `dropout`, `recurrent_dropout`.
         next_seed: Called for each layer's seed (`None` for unseeded).
+        front_end: A layer every masked step goes through before the
+            recurrent layers, or `None`.
 
     Returns:
         `(encoder, wrapped)`: the `LayerChain`, and the layers that
@@ -79,6 +90,8 @@ def build_encoder(features, latent_dim, units, bidirectional, layer_options, nex
     cell = layer_options["cell"]
     inputs = keras.Input(shape=(None, features), name="encoder_input")
     hidden = lae_layers.NaNMasking(name="nan_masking")(inputs)
+    if front_end is not None:
+        hidden = front_end(hidden)
     sizes = units or (latent_dim // 2 if bidirectional else latent_dim,)
     # `Bidirectional` copies the layer it wraps through its config. While a
     # file loads, Keras matches the objects it serializes by `id()`, so a

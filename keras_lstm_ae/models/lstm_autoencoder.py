@@ -61,6 +61,11 @@ class LSTMAutoencoder(SequenceModel):
             With `units=()`, each direction has `latent_dim // 2` units.
         decoder: `"repeat"` (default) repeats the latent at every step;
             `"reshape"` reshapes it into `(timesteps, latent_dim // timesteps)`.
+        front_end: A Keras layer that every step goes through (after NaN
+            masking, before the encoder's recurrent layers), such as
+            `keras_lstm_ae.layers.SegmentConvolution`; it must pass the mask
+            on (`supports_masking`). Saved with the model. Defaults to
+            `None`: the steps as they are.
         seed: Integer seed for the initial weights, dropout and shuffling, or
             `None`.
         **kwargs: Passed to `keras.Model` (e.g. `name`).
@@ -91,9 +96,11 @@ class LSTMAutoencoder(SequenceModel):
         recurrent_dropout=0.0,
         bidirectional=False,
         decoder="repeat",
+        front_end=None,
         seed=None,
         **kwargs,
     ):
+        front_end = _checked_front_end(front_end)
         args = _checked_arguments(
             timesteps,
             features,
@@ -130,6 +137,7 @@ class LSTMAutoencoder(SequenceModel):
             args.bidirectional,
             layer_options,
             next_seed,
+            front_end,
         )
         decoder_model = architecture.build_decoder(
             args.timesteps,
@@ -167,6 +175,7 @@ class LSTMAutoencoder(SequenceModel):
         self.recurrent_dropout = args.recurrent_dropout
         self.bidirectional = args.bidirectional
         self.decoder_kind = args.decoder
+        self.front_end = front_end
         # Batches cut short (`fit(..., group_by_length=True)`) are rebuilt at
         # their own length (`call`), so any length up to `timesteps` passes.
         self.input_spec = keras.InputSpec(ndim=3, axes={-1: args.features})
@@ -187,6 +196,11 @@ class LSTMAutoencoder(SequenceModel):
             "recurrent_dropout": self.recurrent_dropout,
             "bidirectional": self.bidirectional,
             "decoder": self.decoder_kind,
+            "front_end": (
+                None
+                if self.front_end is None
+                else keras.saving.serialize_keras_object(self.front_end)
+            ),
             "seed": self.seed,
         }
 
@@ -195,6 +209,10 @@ class LSTMAutoencoder(SequenceModel):
         config = dict(config)
         for key in ("activation", "output_activation"):
             config[key] = keras.activations.deserialize(config[key])
+        if config.get("front_end") is not None:
+            config["front_end"] = keras.saving.deserialize_keras_object(
+                config["front_end"]
+            )
         return cls(**config)
 
     # --- Sequences of any length up to `timesteps` ---
@@ -291,6 +309,24 @@ class LSTMAutoencoder(SequenceModel):
         if not outputs:
             return np.zeros((0, steps, self.features), dtype=np.float32)
         return np.concatenate(outputs)
+
+
+def _checked_front_end(front_end):
+    """`front_end`: `None`, or a Keras layer that passes masks on."""
+    if front_end is None:
+        return None
+    if not isinstance(front_end, keras.layers.Layer):
+        raise TypeError(
+            "`front_end` must be a Keras layer (such as "
+            "`keras_lstm_ae.layers.SegmentConvolution(...)`) or None; got "
+            f"{front_end!r}."
+        )
+    if not front_end.supports_masking:
+        raise ValueError(
+            f"`front_end` ({type(front_end).__name__}) must pass the mask of "
+            "padded steps on to the encoder (`supports_masking=True`)."
+        )
+    return front_end
 
 
 class _Arguments(NamedTuple):
