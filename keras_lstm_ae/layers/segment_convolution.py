@@ -13,11 +13,10 @@ class SegmentConvolution(keras.layers.Layer):
     a time (`keras_lstm_ae.preprocessing.segments.to_segments`). A
     recurrent layer reads such a step through a weight per position, so a
     pattern a few values earlier or later reads as something else. This
-    layer runs one
-    `Conv1D(filters, kernel_size, activation="relu")` along every segment's
-    values and keeps each filter's largest response in the segment: the
-    same pattern anywhere in a segment gives the same feature. The step's
-    values are kept in front of them:
+    layer runs one `Conv1D(filters, kernel_size, activation="relu")` along
+    every segment's values and keeps each filter's largest response in the
+    segment: the same pattern anywhere in a segment gives the same feature.
+    The step's values are kept in front of them:
     `(batch, steps, segment_length * channels + filters)`.
 
     The mask is passed on unchanged; masked steps (zeros after
