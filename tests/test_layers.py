@@ -458,3 +458,16 @@ def test_segment_convolution_refuses_steps_that_are_not_whole_segments():
     layer = lae.layers.SegmentConvolution(4, 3, channels=3)
     with pytest.raises(ValueError, match="channels=3.*steps of 10"):
         layer(np.zeros((1, 2, 10), "float32"))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"filters": 0}, ValueError, "`filters` must be a positive integer"),
+        ({"kernel_size": 2.5}, TypeError, "`kernel_size` must be a positive integer"),
+        ({"channels": 0}, ValueError, "`channels` must be a positive integer"),
+    ],
+)
+def test_segment_convolution_refuses_bad_arguments(arguments, error, message):
+    with pytest.raises(error, match=message):
+        lae.layers.SegmentConvolution(**{"filters": 4, "kernel_size": 3, **arguments})

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_lstm_ae._utils.validation import check_positive_int
+
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
 class SegmentConvolution(keras.layers.Layer):
@@ -41,13 +43,13 @@ class SegmentConvolution(keras.layers.Layer):
 
     def __init__(self, filters, kernel_size, channels=1, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.channels = channels
+        self.filters = check_positive_int(filters, "filters")
+        self.kernel_size = check_positive_int(kernel_size, "kernel_size")
+        self.channels = check_positive_int(channels, "channels")
         self.seed = seed
         self.convolution = keras.layers.Conv1D(
-            filters,
-            kernel_size,
+            self.filters,
+            self.kernel_size,
             padding="same",
             activation="relu",
             kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
