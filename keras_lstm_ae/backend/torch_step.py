@@ -23,6 +23,10 @@ def no_gradients():
 def apply_gradients(optimizer, loss, trainable_weights, combine_gradients):
     """Differentiates `loss` and applies its gradients with `optimizer`.
 
+    The variables' gradients are cleared first (Keras's `zero_grad()`,
+    without walking every torch module: only trainable variables take
+    gradients), so they hold this loss's alone.
+
     Args:
         optimizer: A built Keras optimizer.
         loss: The scalar torch tensor to differentiate.
@@ -35,8 +39,11 @@ def apply_gradients(optimizer, loss, trainable_weights, combine_gradients):
 
     from keras_lstm_ae.backend import torch_adam
 
+    tensors = [variable.value for variable in trainable_weights]
+    for tensor in tensors:
+        tensor.grad = None
     loss.backward()
-    gradients = [variable.value.grad for variable in trainable_weights]
+    gradients = [tensor.grad for tensor in tensors]
     combine_gradients(gradients)
     if not torch_adam.apply_plain_adam(optimizer, gradients, trainable_weights):
         with torch.no_grad():

@@ -141,10 +141,6 @@ class LayerChain(keras.Model):
             return super().train_step(data)
         y_pred = self.call(x, training=True)
         trainable_weights = self.trainable_weights
-        for variable in trainable_weights:
-            # Keras's `self.zero_grad()`, without walking every torch module:
-            # only trainable variables take gradients.
-            variable.value.grad = None
         loss = self._compute_loss(
             x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
         )
