@@ -17,6 +17,7 @@ from keras_lstm_ae.estimators.base import SequenceModelEstimator, uses_threads
 from keras_lstm_ae.layers import SegmentConvolution, SequencePreparation
 from keras_lstm_ae.models.export import export_onnx
 from keras_lstm_ae.models.layer_chain import LayerChain
+from keras_lstm_ae.models.lstm_autoencoder import LAYER_SEEDS
 from keras_lstm_ae.preprocessing import segments
 from keras_lstm_ae.preprocessing.augmentation import time_warp
 from keras_lstm_ae.preprocessing.batching import padded_lengths
@@ -248,8 +249,8 @@ class SequenceEncoder(
                 filters,
                 SEGMENT_KERNEL_SIZE,
                 channels=x.shape[2],
-                # Apart from the autoencoder's own layers' seeds (seed + i).
-                seed=None if self.seed is None else self.seed + 1000,
+                # Apart from the autoencoder's own layers' seeds.
+                seed=None if self.seed is None else self.seed + LAYER_SEEDS,
                 name="segment_convolution",
             )
         model = self._build_model(

@@ -18,6 +18,11 @@ from keras_lstm_ae.models import architecture
 from keras_lstm_ae.models.layer_chain import run_chain
 from keras_lstm_ae.models.sequence_model import SequenceModel
 
+# A model seeded with `seed` gives its layers the seeds `seed`, `seed + 1`, ...,
+# fewer than `LAYER_SEEDS` of them; a layer made outside it (a `front_end`)
+# takes its seed from `seed + LAYER_SEEDS` on to stay apart.
+LAYER_SEEDS = 1000
+
 
 @keras.saving.register_keras_serializable(package="keras_lstm_ae")
 class LSTMAutoencoder(SequenceModel):
@@ -123,7 +128,9 @@ class LSTMAutoencoder(SequenceModel):
             "recurrent_dropout": args.recurrent_dropout,
         }
         seeds = (
-            iter(range(args.seed, args.seed + 1000)) if args.seed is not None else None
+            iter(range(args.seed, args.seed + LAYER_SEEDS))
+            if args.seed is not None
+            else None
         )
 
         def next_seed():
