@@ -1,19 +1,22 @@
 """One Keras backend's half of `test_backends.py`, run in its own process.
 
 Keras picks its backend once per process, so `test_backends.py` runs this
-module once per backend, with `KERAS_BACKEND` set:
+module once per backend, with `KERAS_BACKEND` set, all at once:
 
-    python -m tests.backend_worker save FOLDER    # train, save, encode
-    python -m tests.backend_worker load FOLDER    # load every file, encode
+    python -m tests.backend_worker FOLDER torch jax tensorflow
 
-`save` trains an `LSTMAutoencoder` and a `SequenceEncoder` on NaN-padded
+Each process trains an `LSTMAutoencoder` and a `SequenceEncoder` on NaN-padded
 sequences, saves both to `FOLDER/<backend>.keras` and
-`FOLDER/<backend>_encoder.keras`, and writes what they give on this backend
-to `FOLDER/<backend>_on_<backend>.npz`. `load` loads every saved pair in
-`FOLDER` and writes what each gives here to `FOLDER/<saved>_on_<backend>.npz`.
+`FOLDER/<backend>_encoder.keras`, and writes what they give on its backend to
+`FOLDER/<backend>_on_<backend>.npz` (last, so that the file says the models
+are saved). It then waits for the other backends' files, loads each saved
+pair and writes what it gives here to `FOLDER/<saved>_on_<backend>.npz`.
+One process per backend imports Keras once, for both halves.
 """
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import keras_lstm_ae as lae
@@ -60,14 +63,25 @@ def save(folder, backend):
     encoder = lae.SequenceEncoder(latent_dim=3, epochs=2, units=(8,), seed=0)
     encoder.fit(non_empty(x))
     encoder.save(folder / f"{backend}_encoder.keras")
-    np.savez(folder / f"{backend}_on_{backend}.npz", **outputs(autoencoder, encoder))
+    # Written aside and renamed: the others read it as soon as it is there.
+    partial = folder / f"{backend}_on_{backend}.partial.npz"
+    np.savez(partial, **outputs(autoencoder, encoder))
+    os.replace(partial, folder / f"{backend}_on_{backend}.npz")
 
 
-def load(folder, backend):
-    for path in sorted(folder.glob("*_encoder.keras")):
-        saved_on = path.name.removesuffix("_encoder.keras")
-        if saved_on == backend:
-            continue
+def wait_for(paths, timeout=240):
+    deadline = time.monotonic() + timeout
+    while not all(path.exists() for path in paths):
+        if time.monotonic() > deadline:
+            missing = [str(path) for path in paths if not path.exists()]
+            raise TimeoutError(f"no file from the other backends: {missing}")
+        time.sleep(0.2)
+
+
+def load(folder, backend, others):
+    wait_for([folder / f"{other}_on_{other}.npz" for other in others])
+    for saved_on in others:
+        path = folder / f"{saved_on}_encoder.keras"
         autoencoder = lae.load_model(folder / f"{saved_on}.keras")
         encoder = lae.load_encoder(path)
         np.savez(
@@ -76,5 +90,7 @@ def load(folder, backend):
 
 
 if __name__ == "__main__":
-    command, folder = sys.argv[1], Path(sys.argv[2])
-    {"save": save, "load": load}[command](folder, keras.backend.backend())
+    folder, backends = Path(sys.argv[1]), sys.argv[2:]
+    backend = keras.backend.backend()
+    save(folder, backend)
+    load(folder, backend, [other for other in backends if other != backend])

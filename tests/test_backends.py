@@ -1,7 +1,7 @@
 """A model saved on one Keras backend loads on each other one and gives the same outputs.
 
-Each backend runs in its own process (`tests/backend_worker.py`): all three
-train and save first, then each loads the other two's files. The test runs
+Each backend runs in its own process (`tests/backend_worker.py`), all three at
+once: each trains and saves, then loads the other two's files. The test runs
 every backend whatever the current one, so CI runs it once, on torch
 (`cross_backend` marker).
 """
@@ -22,27 +22,31 @@ ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("torch", "jax", "tensorflow")
 
 
-def run_worker(command, folder, backend):
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.backend_worker", command, str(folder)],
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": backend},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"{command} on {backend}:\n{result.stderr[-4000:]}"
-
-
 @pytest.fixture(scope="module")
 def exchanged(tmp_path_factory):
     """The folder where every backend saved its models and loaded the others'."""
     folder = tmp_path_factory.mktemp("backends")
+    logs = {backend: folder / f"{backend}.log" for backend in BACKENDS}
+    workers = {}
     for backend in BACKENDS:
-        run_worker("save", folder, backend)
-    for backend in BACKENDS:
-        run_worker("load", folder, backend)
+        with open(logs[backend], "w") as log:
+            workers[backend] = subprocess.Popen(
+                [sys.executable, "-m", "tests.backend_worker", str(folder), *BACKENDS],
+                cwd=ROOT,
+                env={**os.environ, "KERAS_BACKEND": backend},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+    failures = []
+    for backend, worker in workers.items():
+        try:
+            worker.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        if worker.returncode != 0:
+            failures.append(f"{backend}:\n{logs[backend].read_text()[-4000:]}")
+    assert not failures, "\n".join(failures)
     return folder
 
 

@@ -14,7 +14,9 @@ import keras_lstm_ae as lae
 WORKER = Path(__file__).resolve().parent / "distributed_worker.py"
 
 
-def run_worker(out, processes):
+def start_worker(out, processes):
+    """Starts `distributed_worker.py` in `processes` processes (under
+    `torchrun` for more than one); `read_results` waits for them."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
@@ -22,13 +24,18 @@ def run_worker(out, processes):
     if processes > 1:
         launcher += ["-m", "torch.distributed.run", "--standalone"]
         launcher += [f"--nproc_per_node={processes}"]
-    subprocess.run(
-        [*launcher, str(WORKER), str(out)],
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
+    with open(out / "log.txt", "w") as log:
+        return subprocess.Popen(
+            [*launcher, str(WORKER), str(out)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def read_results(worker, out, processes):
+    code = worker.wait(timeout=300)
+    assert code == 0, (out / "log.txt").read_text()[-4000:]
     results = []
     for rank in range(processes):
         with open(out / f"rank{rank}.json") as file:
@@ -41,9 +48,16 @@ def run_worker(out, processes):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    alone = run_worker(tmp_path_factory.mktemp("alone"), 1)[0]
+    # Both at once: each spends much of its time starting up.
+    alone_dir = tmp_path_factory.mktemp("alone")
     together_dir = tmp_path_factory.mktemp("together")
-    return alone, run_worker(together_dir, 2), together_dir
+    alone = start_worker(alone_dir, 1)
+    together = start_worker(together_dir, 2)
+    return (
+        read_results(alone, alone_dir, 1)[0],
+        read_results(together, together_dir, 2),
+        together_dir,
+    )
 
 
 @pytest.mark.torch_only
@@ -123,17 +137,21 @@ def test_command_line_fit_under_torchrun_writes_one_run_equal_to_one_process(
     command = ["-m", "keras_lstm_ae", "fit", str(tmp_path / "x.npy"), "--epochs", "2"]
     command += ["--seed", "0", "--quiet", "--batch-size", "8"]
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    runs = {}  # Both at once: each spends much of its time starting up.
     for launcher, out in (
         ([sys.executable], "alone"),
         ([*torchrun, "--nproc_per_node=2"], "together"),
     ):
-        subprocess.run(
-            [*launcher, *command, "--out", str(tmp_path / out)],
-            env=env,
-            check=True,
-            timeout=300,
-            capture_output=True,
-        )
+        with open(tmp_path / f"{out}.log", "w") as log:
+            runs[out] = subprocess.Popen(
+                [*launcher, *command, "--out", str(tmp_path / out)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+    for out, run in runs.items():
+        code = run.wait(timeout=300)
+        assert code == 0, (tmp_path / f"{out}.log").read_text()[-4000:]
     alone = (tmp_path / "alone" / "history.csv").read_text().splitlines()
     together = (tmp_path / "together" / "history.csv").read_text().splitlines()
     assert len(together) == 3  # A header and 2 epochs: written once.

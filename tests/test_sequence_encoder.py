@@ -610,7 +610,9 @@ def test_a_memmap_trains_batch_by_batch_to_the_encoder_of_the_same_array(tmp_pat
     x[1, 5, 0] = np.nan  # A gap.
     np.save(tmp_path / "x.npy", x)  # 26 MB: any copy of it would show.
     mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    # A small model: what is measured is how the data is read.
     settings = {"latent_dim": 4, "epochs": 1, "batch_size": 1024, "seed": 0}
+    settings.update(units=(4,), bidirectional=False)
     lae.SequenceEncoder(**settings).fit(mapped[:2000])  # Imports, first builds.
     tracemalloc.start()
     try:
