@@ -33,9 +33,18 @@ def start_worker(out, processes):
         )
 
 
+def finish(process, log):
+    """Waits for `process` (killed after 5 minutes); fails with its `log`."""
+    try:
+        code = process.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        code = process.wait()
+    assert code == 0, log.read_text()[-4000:]
+
+
 def read_results(worker, out, processes):
-    code = worker.wait(timeout=300)
-    assert code == 0, (out / "log.txt").read_text()[-4000:]
+    finish(worker, out / "log.txt")
     results = []
     for rank in range(processes):
         with open(out / f"rank{rank}.json") as file:
@@ -150,8 +159,7 @@ def test_command_line_fit_under_torchrun_writes_one_run_equal_to_one_process(
                 stderr=subprocess.STDOUT,
             )
     for out, run in runs.items():
-        code = run.wait(timeout=300)
-        assert code == 0, (tmp_path / f"{out}.log").read_text()[-4000:]
+        finish(run, tmp_path / f"{out}.log")
     alone = (tmp_path / "alone" / "history.csv").read_text().splitlines()
     together = (tmp_path / "together" / "history.csv").read_text().splitlines()
     assert len(together) == 3  # A header and 2 epochs: written once.

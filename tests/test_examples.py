@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from keras_lstm_ae import demo
 from keras_lstm_ae.demo import reconstruction_accuracy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,8 +127,12 @@ def test_demo_runs_and_writes_four_figures_to_the_output_dir(tmp_path):
 
 
 @pytest.mark.end_to_end
-def test_demo_writes_to_demo_figures_in_the_current_directory_by_default(tmp_path):
-    run_python(["-m", "keras_lstm_ae.demo", "--epochs", "1"], cwd=tmp_path)
+def test_demo_writes_to_demo_figures_in_the_current_directory_by_default(
+    tmp_path, monkeypatch
+):
+    # In this process: the test above runs the demo as a script.
+    monkeypatch.chdir(tmp_path)
+    assert demo.main(["--epochs", "1"]) == 0
 
     assert_png_files(
         tmp_path / "demo_figures", ["loss.png", "latent.png", "reconstructions.png"]
