@@ -33,7 +33,26 @@ if BACKEND == "torch":
     torch.set_num_threads(1)
 
 
+def module_fixture_group(item):
+    """The `xdist_group` of a test that uses a module-scoped fixture, or `None`.
+
+    Such fixtures train models or start processes; under pytest-xdist
+    (`--dist loadgroup`) each worker that runs one of their tests builds
+    them again, so their tests go to one worker together.
+    """
+    definitions = item._fixtureinfo.name2fixturedefs
+    for name in item.fixturenames:
+        if any(d.scope == "module" for d in definitions.get(name, ())):
+            return f"{item.module.__name__}.{name}"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # Before pytest-xdist reads the groups.
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = module_fixture_group(item)
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
     if BACKEND == "torch":
         return
     kept, deselected = [], []

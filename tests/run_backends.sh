@@ -11,8 +11,9 @@
 # each new model compiles, so the same test takes longer than on torch; the
 # whole aims at under 10 minutes of pytest on 2 cores. Each run uses both
 # cores (`-n 2`, one thread per process; tests are dealt out one by one,
-# except an `xdist_group`'s, which share one process). Every run goes ahead; the status
-# is non-zero if any of them failed.
+# except an `xdist_group`'s, which share one process: the tests that share a
+# module-scoped fixture form one, so that it is built once, `conftest.py`).
+# Every run goes ahead; the status is non-zero if any of them failed.
 #
 # JAX compiles each new model; many tests build the same architecture on
 # the same shapes, so JAX keeps its persistent compilation cache (in a new
