@@ -73,9 +73,6 @@ class SegmentConvolution(keras.layers.Layer):
         features = ops.reshape(responses, (batch, steps, self.filters))
         return ops.concatenate([inputs, features], axis=-1)
 
-    def compute_mask(self, inputs, mask=None):
-        return mask
-
     def compute_output_shape(self, input_shape):
         width = input_shape[-1]
         return (*input_shape[:-1], None if width is None else width + self.filters)
