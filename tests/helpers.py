@@ -1,4 +1,6 @@
-"""Small data builders, and gradients on any backend, shared by the tests."""
+"""Small data builders, gradients on any backend, and processes run with a log, shared by the tests."""
+
+import subprocess
 
 import keras
 import numpy as np
@@ -74,3 +76,25 @@ def _jax_gradients(function, inputs, variables, values):
         [keras.ops.convert_to_tensor(x) for x in inputs], values
     )
     return [np.asarray(grad) for grad in (*input_grads, *variable_grads)]
+
+
+def start_process(arguments, log, **kwargs):
+    """Starts `arguments` (a command line), its output written to the file `log`.
+
+    Several can run at once: `process_failure` waits for each.
+    """
+    with open(log, "w") as file:
+        return subprocess.Popen(
+            arguments, stdout=file, stderr=subprocess.STDOUT, **kwargs
+        )
+
+
+def process_failure(process, log, timeout=300):
+    """Waits for `process` (killed after `timeout` seconds): `None` if it
+    exited with 0, else its exit status and the end of its `log` file."""
+    try:
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        code = process.wait()
+    return None if code == 0 else f"exit status {code}:\n{log.read_text()[-4000:]}"

@@ -8,12 +8,13 @@ every backend whatever the current one, so CI runs it once, on torch
 
 import itertools
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.helpers import process_failure, start_process
 
 # One xdist worker runs them all, so that the subprocesses run once.
 pytestmark = [pytest.mark.cross_backend, pytest.mark.xdist_group("backends")]
@@ -27,26 +28,24 @@ def exchanged(tmp_path_factory):
     """The folder where every backend saved its models and loaded the others'."""
     folder = tmp_path_factory.mktemp("backends")
     logs = {backend: folder / f"{backend}.log" for backend in BACKENDS}
-    workers = {}
-    for backend in BACKENDS:
-        with open(logs[backend], "w") as log:
-            workers[backend] = subprocess.Popen(
-                [sys.executable, "-m", "tests.backend_worker", str(folder), *BACKENDS],
-                cwd=ROOT,
-                env={**os.environ, "KERAS_BACKEND": backend},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-    failures = []
-    for backend, worker in workers.items():
-        try:
-            worker.wait(timeout=300)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        if worker.returncode != 0:
-            failures.append(f"{backend}:\n{logs[backend].read_text()[-4000:]}")
-    assert not failures, "\n".join(failures)
+    workers = {
+        backend: start_process(
+            [sys.executable, "-m", "tests.backend_worker", str(folder), *BACKENDS],
+            logs[backend],
+            cwd=ROOT,
+            env={**os.environ, "KERAS_BACKEND": backend},
+        )
+        for backend in BACKENDS
+    }
+    failures = {
+        backend: process_failure(worker, logs[backend])
+        for backend, worker in workers.items()
+    }
+    assert all(failure is None for failure in failures.values()), "\n".join(
+        f"{backend}:\n{failure}"
+        for backend, failure in failures.items()
+        if failure is not None
+    )
     return folder
 
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 import keras_lstm_ae as lae
+from tests.helpers import process_failure, start_process
 
 WORKER = Path(__file__).resolve().parent / "distributed_worker.py"
 
@@ -24,27 +24,12 @@ def start_worker(out, processes):
     if processes > 1:
         launcher += ["-m", "torch.distributed.run", "--standalone"]
         launcher += [f"--nproc_per_node={processes}"]
-    with open(out / "log.txt", "w") as log:
-        return subprocess.Popen(
-            [*launcher, str(WORKER), str(out)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def finish(process, log):
-    """Waits for `process` (killed after 5 minutes); fails with its `log`."""
-    try:
-        code = process.wait(timeout=300)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        code = process.wait()
-    assert code == 0, log.read_text()[-4000:]
+    return start_process([*launcher, str(WORKER), str(out)], out / "log.txt", env=env)
 
 
 def read_results(worker, out, processes):
-    finish(worker, out / "log.txt")
+    failure = process_failure(worker, out / "log.txt")
+    assert failure is None, failure
     results = []
     for rank in range(processes):
         with open(out / f"rank{rank}.json") as file:
@@ -146,20 +131,20 @@ def test_command_line_fit_under_torchrun_writes_one_run_equal_to_one_process(
     command = ["-m", "keras_lstm_ae", "fit", str(tmp_path / "x.npy"), "--epochs", "2"]
     command += ["--seed", "0", "--quiet", "--batch-size", "8"]
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    runs = {}  # Both at once: each spends much of its time starting up.
-    for launcher, out in (
-        ([sys.executable], "alone"),
-        ([*torchrun, "--nproc_per_node=2"], "together"),
-    ):
-        with open(tmp_path / f"{out}.log", "w") as log:
-            runs[out] = subprocess.Popen(
-                [*launcher, *command, "--out", str(tmp_path / out)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    runs = {  # Both at once: each spends much of its time starting up.
+        out: start_process(
+            [*launcher, *command, "--out", str(tmp_path / out)],
+            tmp_path / f"{out}.log",
+            env=env,
+        )
+        for launcher, out in (
+            ([sys.executable], "alone"),
+            ([*torchrun, "--nproc_per_node=2"], "together"),
+        )
+    }
     for out, run in runs.items():
-        finish(run, tmp_path / f"{out}.log")
+        failure = process_failure(run, tmp_path / f"{out}.log")
+        assert failure is None, failure
     alone = (tmp_path / "alone" / "history.csv").read_text().splitlines()
     together = (tmp_path / "together" / "history.csv").read_text().splitlines()
     assert len(together) == 3  # A header and 2 epochs: written once.
