@@ -1,6 +1,7 @@
 """Collection of the doctests in `keras_lstm_ae/` (`--doctest-modules`).
 
-On a backend other than torch, two kinds of module are left out of
+`backend/tf_data.py` imports TensorFlow and is collected on that backend
+only. On a backend other than torch, two kinds of module are left out of
 collection: those that hold code only the torch backend reaches and import
 torch (their tests are deselected there too, `torch_only`), and those above
 the model, whose examples do the same on every backend (the data, the
@@ -13,8 +14,12 @@ import os
 
 # The backend `keras_lstm_ae` will choose, read without importing Keras:
 # `tests/conftest.py` must set the thread counts before Keras starts.
-if os.environ.get("KERAS_BACKEND", "torch") != "torch":
-    collect_ignore = [
+BACKEND = os.environ.get("KERAS_BACKEND", "torch")
+collect_ignore = []
+if BACKEND != "tensorflow":
+    collect_ignore.append("keras_lstm_ae/backend/tf_data.py")
+if BACKEND != "torch":
+    collect_ignore += [
         "keras_lstm_ae/backend/torch_loss.py",
         "keras_lstm_ae/layers/_torch_kernels.py",
         "keras_lstm_ae/demo.py",

@@ -15,9 +15,13 @@ from tests.helpers import gradients, random_sequences, with_nan_after
 TIMESTEPS = 12
 
 
-def ragged(samples=20, features=2, seed=0):
+def ragged(samples=20, features=2, seed=0, lengths_from=None):
+    """NaN-padded sequences of random lengths 2..9, or drawn from `lengths_from`."""
     rng = np.random.default_rng(seed)
-    lengths = rng.integers(2, TIMESTEPS - 2, samples)
+    if lengths_from is None:
+        lengths = rng.integers(2, TIMESTEPS - 2, samples)
+    else:
+        lengths = rng.choice(lengths_from, samples)
     x = with_nan_after(random_sequences(samples, TIMESTEPS, features, seed), lengths)
     return x, lengths
 
@@ -145,8 +149,13 @@ def test_cut_batch_gives_the_same_reconstructions_loss_and_gradients(options):
         np.testing.assert_allclose(short, full, atol=1e-5, err_msg=variable.path)
 
 
+# The tests that train on grouped batches draw lengths from two values: JAX and
+# TensorFlow compile a training step for each new batch shape (1-2 s each).
+FEW_LENGTHS = (4, 9)
+
+
 def test_an_epoch_on_cut_batches_trains_the_weights_of_full_length_ones():
-    x, _ = ragged(samples=24)
+    x, _ = ragged(samples=24, lengths_from=FEW_LENGTHS)
     grouped = SequenceBatches(x, batch_size=5, shuffle=False, group_by_length=True)
 
     class FullLength(keras.utils.PyDataset):
@@ -175,7 +184,7 @@ def test_longer_inputs_than_timesteps_are_refused():
 
 
 def test_fit_grouped_is_seeded_and_holds_out_the_last_sequences():
-    x, _ = ragged(samples=40)
+    x, _ = ragged(samples=40, lengths_from=FEW_LENGTHS)
     models = [autoencoder(), autoencoder()]
     histories = [
         model.fit(
@@ -194,7 +203,7 @@ def test_fit_grouped_is_seeded_and_holds_out_the_last_sequences():
 
 
 def test_fit_grouped_takes_targets_weights_and_validation_data():
-    x, _ = ragged(samples=30)
+    x, _ = ragged(samples=30, lengths_from=FEW_LENGTHS)
     weights = np.linspace(0.5, 2.0, len(x)).astype("float32")
     history = autoencoder().fit(
         x,
@@ -208,6 +217,34 @@ def test_fit_grouped_takes_targets_weights_and_validation_data():
     )
     assert len(history.history["val_loss"]) == 2
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_grouped_batches_train_whatever_steps_the_first_two_have():
+    # Keras on TensorFlow fixed every batch's steps to the first two batches'
+    # (9 here); the third, cut at 4, stopped training.
+    x, _ = ragged(samples=24, lengths_from=FEW_LENGTHS)  # 16 of 9 steps, 8 of 4.
+    batches = SequenceBatches(x, batch_size=8, shuffle=False, group_by_length=True)
+    assert [batches[i].shape[1] for i in range(len(batches))] == [9, 9, 4]
+    model = autoencoder()
+
+    history = model.fit(
+        x,
+        validation_data=x,
+        batch_size=8,
+        epochs=2,
+        shuffle=False,
+        group_by_length=True,
+        verbose=0,
+    )
+
+    assert len(history.history["val_loss"]) == 2
+    assert np.isfinite(history.history["loss"]).all()
+    # The real-step mean over grouped batches is the mean over all real steps.
+    np.testing.assert_allclose(
+        model.evaluate(batches, verbose=0),
+        model.evaluate(x, batch_size=len(x), verbose=0),
+        rtol=1e-5,
+    )
 
 
 def test_fit_grouped_rejects_bad_arguments_before_training():

@@ -115,6 +115,25 @@ def for_other_ranks(callbacks):
     ]
 
 
+def readable_by_backend(data):
+    """`data` as this backend's trainer can read it.
+
+    On TensorFlow, batches grouped by length (`SequenceBatches` with
+    `group_by_length=True`) become a `tf.data.Dataset` whose steps axis is
+    free (`backend.tf_data`): Keras would fix it to the first two batches'
+    steps. Anything else is returned as it is.
+    """
+    if (
+        keras.backend.backend() != "tensorflow"
+        or not isinstance(data, SequenceBatches)
+        or not data.group_by_length
+    ):
+        return data
+    from keras_lstm_ae.backend import tf_data
+
+    return tf_data.as_dataset(data)
+
+
 def read_in_batches(arguments, group_by_length, seed):
     """Replaces `fit`'s arrays by `SequenceBatches`, in place.
 

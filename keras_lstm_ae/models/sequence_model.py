@@ -245,6 +245,10 @@ class SequenceModel(LayerChain):
             # It shuffles itself, seeded; Keras would reorder its batches with
             # Python's unseeded `random`.
             arguments["shuffle"] = False
+        arguments["x"] = fit_arguments.readable_by_backend(arguments["x"])
+        arguments["validation_data"] = fit_arguments.readable_by_backend(
+            arguments.get("validation_data")
+        )
         callbacks = fit_arguments.with_nan_guard(arguments.get("callbacks"))
         if parallel:
             distributed.broadcast_variables(self.variables)
@@ -277,7 +281,7 @@ class SequenceModel(LayerChain):
                 shuffle=False,
             )
             y = None
-        arguments["x"], arguments["y"] = x, y
+        arguments["x"], arguments["y"] = fit_arguments.readable_by_backend(x), y
         self._use_real_step_loss_tracker()
         return super().evaluate(**arguments)
 
