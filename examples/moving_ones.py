@@ -41,7 +41,6 @@ import keras_lstm_ae as lae  # Chooses the torch backend before Keras loads.
 
 # isort: split
 
-import keras
 import matplotlib
 
 matplotlib.use("Agg")
@@ -67,7 +66,6 @@ parser.add_argument("--epochs", type=int, default=30, help="training epochs")
 args = parser.parse_args()
 args.output_dir.mkdir(parents=True, exist_ok=True)
 
-keras.utils.set_random_seed(0)
 start = time.perf_counter()
 
 """

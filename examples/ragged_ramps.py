@@ -37,7 +37,6 @@ import keras_lstm_ae as lae  # Chooses the torch backend before Keras loads.
 
 # isort: split
 
-import keras
 import matplotlib
 
 matplotlib.use("Agg")
@@ -55,7 +54,6 @@ parser.add_argument("--epochs", type=int, default=1000, help="training epochs")
 args = parser.parse_args()
 args.output_dir.mkdir(parents=True, exist_ok=True)
 
-keras.utils.set_random_seed(0)
 start = time.perf_counter()
 
 

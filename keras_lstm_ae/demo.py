@@ -132,12 +132,10 @@ def main(argv=None, save_model=False):
     """
     args = _parse_arguments(argv)
 
-    import keras
     import matplotlib
 
     matplotlib.use("Agg")  # Files only: no window opens.
 
-    keras.utils.set_random_seed(0)
     start = time.perf_counter()
 
     x = lae.datasets.make_moving_ones(2000, timesteps=TIMESTEPS, features=FEATURES)
