@@ -204,7 +204,7 @@ def evaluate(name, seed, latent_dim, with_baselines, params):
     }
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", default=TUNING_SETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
@@ -219,7 +219,7 @@ def main():
         default=[],
         help="a SequenceEncoder parameter or model option, name=value",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.param:
         print("parameters:", ", ".join(f"{k}={v!r}" for k, v in args.param))
     if os.environ.get("OMP_NUM_THREADS") == "1":

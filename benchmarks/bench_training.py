@@ -178,7 +178,7 @@ def tune_malloc():
     return "tuned"
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1024)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -195,7 +195,7 @@ def main():
         default="tuned",
         help="glibc allocator settings for this process (see the module docstring)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     malloc = tune_malloc() if args.malloc == "tuned" else "default"
     # Here, not at the top: `bench_backends.py` reuses this module's data and
     # models on backends that do not need torch.
