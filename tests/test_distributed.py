@@ -16,7 +16,7 @@ WORKER = Path(__file__).resolve().parent / "distributed_worker.py"
 
 def start_worker(out, processes):
     """Starts `distributed_worker.py` in `processes` processes (under
-    `torchrun` for more than one); `read_results` waits for them."""
+    `torchrun` for more than one); `process_failure` waits for it."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
@@ -27,9 +27,7 @@ def start_worker(out, processes):
     return start_process([*launcher, str(WORKER), str(out)], out / "log.txt", env=env)
 
 
-def read_results(worker, out, processes):
-    failure = process_failure(worker, out / "log.txt")
-    assert failure is None, failure
+def read_results(out, processes):
     results = []
     for rank in range(processes):
         with open(out / f"rank{rank}.json") as file:
@@ -47,9 +45,16 @@ def runs(tmp_path_factory):
     together_dir = tmp_path_factory.mktemp("together")
     alone = start_worker(alone_dir, 1)
     together = start_worker(together_dir, 2)
+    # Both waited for before either is judged, so that a failed run leaves
+    # no process behind.
+    failures = [
+        process_failure(alone, alone_dir / "log.txt"),
+        process_failure(together, together_dir / "log.txt"),
+    ]
+    assert failures == [None, None], "\n".join(filter(None, failures))
     return (
-        read_results(alone, alone_dir, 1)[0],
-        read_results(together, together_dir, 2),
+        read_results(alone_dir, 1)[0],
+        read_results(together_dir, 2),
         together_dir,
     )
 
