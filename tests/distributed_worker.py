@@ -1,7 +1,7 @@
 """Trains a small autoencoder, alone or as one process of a `torchrun` group.
 
-Used by `tests/test_distributed.py`: run as `python distributed_worker.py OUT`
-or under `torchrun --nproc_per_node 2`. Each process writes what the test
+Used by `tests/test_distributed.py`: `main(OUT)` in the test's process, or
+run under `torchrun --nproc_per_node 2` as `distributed_worker.py OUT`. Each process writes what the test
 compares to `OUT/rank{rank}.json` and `OUT/rank{rank}.npz`: its final
 weights, its history and how many sequences its training steps held. It then
 trains again with a `BackupAndRestore`, interrupted and resumed, and writes
@@ -24,7 +24,7 @@ import keras_lstm_ae as lae
 def main(out):
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # As the test's process has (OMP_NUM_THREADS).
     rank, world_size = lae.distributed.initialize()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((65, 12, 2)).astype("float32")
@@ -84,22 +84,28 @@ def interrupted_and_resumed(x, out):
         written[0] += 1
         save(self)
 
+    # Restored after: the test of one process runs `main` in its own process.
     keras.callbacks.BackupAndRestore._save_model = counting_save
     backup = os.path.join(out, "backup")
-    for interrupt in (True, False):
-        model = lae.LSTMAutoencoder(12, 2, 4, units=(8,), seed=0)
-        model.compile(optimizer="adam", loss="mse")
-        callbacks = [keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False)]
-        try:
-            history = model.fit(
-                x,
-                batch_size=16,
-                epochs=3,
-                verbose=0,
-                callbacks=callbacks + ([Interrupt()] if interrupt else []),
-            )
-        except Interrupted:
-            continue
+    try:
+        for interrupt in (True, False):
+            model = lae.LSTMAutoencoder(12, 2, 4, units=(8,), seed=0)
+            model.compile(optimizer="adam", loss="mse")
+            callbacks = [
+                keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False)
+            ]
+            try:
+                history = model.fit(
+                    x,
+                    batch_size=16,
+                    epochs=3,
+                    verbose=0,
+                    callbacks=callbacks + ([Interrupt()] if interrupt else []),
+                )
+            except Interrupted:
+                continue
+    finally:
+        keras.callbacks.BackupAndRestore._save_model = save
     return model, history.epoch, written[0]
 
 

@@ -9,22 +9,21 @@ import numpy as np
 import pytest
 
 import keras_lstm_ae as lae
+from keras_lstm_ae import cli
 from tests.helpers import process_failure, start_process
 
 WORKER = Path(__file__).resolve().parent / "distributed_worker.py"
 
 
-def start_worker(out, processes):
-    """Starts `distributed_worker.py` in `processes` processes (under
-    `torchrun` for more than one); `process_failure` waits for it."""
+def start_workers(out, processes):
+    """Starts `distributed_worker.py` in `processes` processes under
+    `torchrun`; `process_failure` waits for them."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
-    launcher = [sys.executable]
-    if processes > 1:
-        launcher += ["-m", "torch.distributed.run", "--standalone"]
-        launcher += [f"--nproc_per_node={processes}"]
-    return start_process([*launcher, str(WORKER), str(out)], out / "log.txt", env=env)
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    torchrun += [f"--nproc_per_node={processes}"]
+    return start_process([*torchrun, str(WORKER), str(out)], out / "log.txt", env=env)
 
 
 def read_results(out, processes):
@@ -40,18 +39,19 @@ def read_results(out, processes):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    # Both at once: each spends much of its time starting up.
     alone_dir = tmp_path_factory.mktemp("alone")
     together_dir = tmp_path_factory.mktemp("together")
-    alone = start_worker(alone_dir, 1)
-    together = start_worker(together_dir, 2)
-    # Both waited for before either is judged, so that a failed run leaves
-    # no process behind.
-    failures = [
-        process_failure(alone, alone_dir / "log.txt"),
-        process_failure(together, together_dir / "log.txt"),
-    ]
-    assert failures == [None, None], "\n".join(filter(None, failures))
+    together = start_workers(together_dir, 2)
+    # One process, the reference, trains in this one meanwhile (a new
+    # interpreter would spend most of its run importing Keras); the group is
+    # waited for even if it fails, so that no process is left behind.
+    from tests import distributed_worker
+
+    try:
+        distributed_worker.main(alone_dir)
+    finally:
+        failure = process_failure(together, together_dir / "log.txt")
+    assert failure is None, failure
     return (
         read_results(alone_dir, 1)[0],
         read_results(together_dir, 2),
@@ -133,23 +133,22 @@ def test_command_line_fit_under_torchrun_writes_one_run_equal_to_one_process(
     x[20:, 7:] = np.nan
     np.save(tmp_path / "x.npy", x)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "KERAS_BACKEND": "torch"}
-    command = ["-m", "keras_lstm_ae", "fit", str(tmp_path / "x.npy"), "--epochs", "2"]
-    command += ["--seed", "0", "--quiet", "--batch-size", "8"]
+    arguments = ["fit", str(tmp_path / "x.npy"), "--epochs", "2", "--seed", "0"]
+    arguments += ["--quiet", "--batch-size", "8"]
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    runs = {  # Both at once: each spends much of its time starting up.
-        out: start_process(
-            [*launcher, *command, "--out", str(tmp_path / out)],
-            tmp_path / f"{out}.log",
-            env=env,
-        )
-        for launcher, out in (
-            ([sys.executable], "alone"),
-            ([*torchrun, "--nproc_per_node=2"], "together"),
-        )
-    }
-    for out, run in runs.items():
-        failure = process_failure(run, tmp_path / f"{out}.log")
-        assert failure is None, failure
+    together = start_process(
+        [*torchrun, "--nproc_per_node=2", "-m", "keras_lstm_ae", *arguments]
+        + ["--out", str(tmp_path / "together")],
+        tmp_path / "together.log",
+        env=env,
+    )
+    # The same command in one process, this one, meanwhile.
+    try:
+        status = cli.main([*arguments, "--out", str(tmp_path / "alone")])
+    finally:
+        failure = process_failure(together, tmp_path / "together.log")
+    assert status == 0
+    assert failure is None, failure
     alone = (tmp_path / "alone" / "history.csv").read_text().splitlines()
     together = (tmp_path / "together" / "history.csv").read_text().splitlines()
     assert len(together) == 3  # A header and 2 epochs: written once.
