@@ -28,13 +28,6 @@
 # small. A cache hit runs the same compiled program, so no result changes;
 # it cut the JAX run from 325 s to 241 s on 2 cores. torch and TensorFlow
 # ignore these variables.
-#
-# The JAX run also compiles at XLA's lowest optimisation of machine code
-# (unless XLA_FLAGS is set): the tests' programs are tiny and most run a few
-# times, so compiling is what costs (tests/test_model.py on JAX: 163 s of CPU
-# with XLA's defaults, 124 s so). Results move by float32 rounding only: a
-# small autoencoder trained 3 epochs both ways ends with weights within 1.4e-7
-# of each other.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1
@@ -56,11 +49,7 @@ for backend in "${backends[@]}"; do
     if [ "$backend" != torch ]; then
         markers=(-m "not torch_only and not cross_backend and (not backend_neutral or every_backend) and not end_to_end")
     fi
-    xla_flags=${XLA_FLAGS:-}
-    if [ "$backend" = jax ] && [ -z "$xla_flags" ]; then
-        xla_flags="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
-    fi
-    KERAS_BACKEND=$backend XLA_FLAGS=$xla_flags python -m pytest -q -n 1 --dist loadgroup \
+    KERAS_BACKEND=$backend python -m pytest -q -n 1 --dist loadgroup \
         "${markers[@]}" "$@" >"$logs/$backend.log" 2>&1 &
     pids+=($!)
 done
