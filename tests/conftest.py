@@ -11,18 +11,18 @@ import socket
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # JAX's and TensorFlow's CPU thread pools ignore OMP_NUM_THREADS; they read
-# these when they start, here and in the tests' subprocesses. JAX also
-# compiles at XLA's lowest optimisation of machine code: the tests' programs
-# are tiny and run a few times, so compiling is what costs (tests/test_model.py
-# on JAX: 195 s of CPU with XLA's defaults, 122 s so), and results move by
-# float32 rounding only (a small autoencoder trained 3 epochs both ways ends
-# with weights within 1.4e-7). XLA reads no flag after a word that is not
-# one, so the `--` flags come first.
-os.environ.setdefault(
-    "XLA_FLAGS",
-    "--xla_cpu_multi_thread_eigen=false --xla_backend_optimization_level=0 "
-    "--xla_llvm_disable_expensive_passes=true intra_op_parallelism_threads=1",
-)
+# these when they start, here and in the tests' subprocesses.
+xla_flags = "--xla_cpu_multi_thread_eigen=false"
+if os.environ.get("KERAS_BACKEND") == "jax":
+    # JAX compiles at XLA's lowest optimisation of machine code: the tests'
+    # programs are tiny and run a few times, so compiling is what costs
+    # (tests/test_model.py on JAX: 195 s of CPU with XLA's defaults, 122 s
+    # so), and results move by float32 rounding only (a small autoencoder
+    # trained 3 epochs both ways ends with weights within 1.4e-7).
+    xla_flags += (
+        " --xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+    )
+os.environ.setdefault("XLA_FLAGS", xla_flags)
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 

@@ -1,11 +1,12 @@
 """Trains a small autoencoder, alone or as one process of a `torchrun` group.
 
 Used by `tests/test_distributed.py`: `main(OUT)` in the test's process, or
-run under `torchrun --nproc_per_node 2` as `distributed_worker.py OUT`. Each process writes what the test
-compares to `OUT/rank{rank}.json` and `OUT/rank{rank}.npz`: its final
-weights, its history and how many sequences its training steps held. It then
-trains again with a `BackupAndRestore`, interrupted and resumed, and writes
-the resumed model's weights to `OUT/resumed_rank{rank}.npz`.
+`distributed_worker.py OUT` under `torchrun --nproc_per_node 2`. Each process
+writes what the test compares to `OUT/rank{rank}.json` and
+`OUT/rank{rank}.npz`: its final weights, its history and how many sequences
+its training steps held. It then trains again with a `BackupAndRestore`,
+interrupted and resumed, and writes the resumed model's weights to
+`OUT/resumed_rank{rank}.npz`.
 """
 
 import json
